@@ -1,0 +1,149 @@
+#include "cmd/dispatcher.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "cmd/errors.hpp"
+#include "cmd/families.hpp"
+
+namespace kv::cmd {
+
+namespace {
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool arity_ok(const CommandSpec& spec, std::size_t argc) {
+  const auto n = static_cast<std::int64_t>(argc);
+  return spec.arity >= 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+// Like "%.*s" in C: text stops at the first NUL and at `max` bytes.
+std::string_view c_string_prefix(std::string_view s, std::size_t max) {
+  s = s.substr(0, max);
+  if (const void* nul = std::memchr(s.data(), '\0', s.size())) {
+    s = s.substr(0, static_cast<std::size_t>(static_cast<const char*>(nul) - s.data()));
+  }
+  return s;
+}
+
+std::string unknown_command_error(std::span<const std::string_view> args) {
+  std::string list;
+  for (std::size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    list += '\'';
+    list += c_string_prefix(args[i], 128 - list.size());
+    list += "' ";
+  }
+  std::string text = "ERR unknown command '";
+  text += c_string_prefix(args[0], 128);
+  text += "', with args beginning with: ";
+  text += list;
+  return sanitize_error(std::move(text));
+}
+
+std::string unknown_subcommand_error(std::string_view container, std::string_view sub) {
+  std::string upper(container);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+  std::string text = "ERR unknown subcommand '";
+  text += c_string_prefix(sub, 128);
+  text += "'. Try " + upper + " HELP.";
+  return sanitize_error(std::move(text));
+}
+
+// CONTAINER HELP, answered the same way for every container from its subcommand rows.
+void container_help(const CommandSpec& spec, proto::ReplyWriter& out) {
+  std::string upper(spec.name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  out.array(spec.subcommands.size() + 1);
+  out.simple(upper + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const CommandSpec& sub : spec.subcommands) {
+    std::string line(sub.name.substr(sub.name.find('|') + 1));
+    for (char& c : line) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out.simple(line + ": " + std::string(sub.summary));
+  }
+}
+
+}  // namespace
+
+std::size_t NameHash::operator()(std::string_view s) const {
+  std::size_t h = 1469598103934665603ULL;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(lower(c))) * 1099511628211ULL;
+  return h;
+}
+
+bool NameEq::operator()(std::string_view a, std::string_view b) const {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string wrong_args_error(std::string_view name) {
+  return "ERR wrong number of arguments for '" + std::string(name) + "' command";
+}
+
+std::string sanitize_error(std::string text) {
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+const CommandTable& CommandTable::get() {
+  static const CommandTable table;
+  return table;
+}
+
+CommandTable::CommandTable() {
+  for (auto family : {string_commands(), keyspace_commands(), connection_commands(),
+                      server_commands(), introspection_commands()}) {
+    for (const CommandSpec& spec : family) {
+      all_.push_back(&spec);
+      by_name_.emplace(spec.name, &spec);
+    }
+  }
+}
+
+const CommandSpec* CommandTable::find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::find_sub(const CommandSpec& spec, std::string_view sub) {
+  for (const CommandSpec& s : spec.subcommands) {
+    if (NameEq{}(s.name.substr(s.name.find('|') + 1), sub)) return &s;
+  }
+  return nullptr;
+}
+
+void Dispatcher::dispatch(Session& session, std::span<const std::string_view> args,
+                          proto::ReplyWriter& out) {
+  const CommandSpec* spec = CommandTable::get().find(args[0]);
+  if (spec == nullptr) {
+    out.error(unknown_command_error(args));
+    return;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::find_sub(*spec, args[1]);
+    if (sub == nullptr) {
+      if (NameEq{}(args[1], "help")) {
+        container_help(*spec, out);
+        return;
+      }
+      out.error(unknown_subcommand_error(args[0], args[1]));
+      return;
+    }
+    spec = sub;
+  }
+  if (!arity_ok(*spec, args.size()) || spec->fn == nullptr) {
+    out.error(wrong_args_error(spec->name));
+    return;
+  }
+  server_.stats.add(kStatCommands);
+  session.last_cmd.store(spec, std::memory_order_relaxed);
+  Call call{server_, session, args, out, *spec};
+  spec->fn(call);
+}
+
+}  // namespace kv::cmd

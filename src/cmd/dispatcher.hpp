@@ -1,0 +1,58 @@
+// The command table and the dispatcher: lookup, arity, errors and stats for every command.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cmd/command.hpp"
+
+namespace kv::cmd {
+
+/// Case-insensitive hash of an ASCII name.
+struct NameHash {
+  std::size_t operator()(std::string_view s) const;
+};
+/// Case-insensitive equality of ASCII names.
+struct NameEq {
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+
+/// Every command kvd knows, built once from the family files; immutable, so thread-safe.
+class CommandTable {
+ public:
+  /// The table.
+  static const CommandTable& get();
+  /// The command named `name` (any case), or null.
+  const CommandSpec* find(std::string_view name) const;
+  /// The subcommand `sub` (any case) of container `spec`, or null.
+  static const CommandSpec* find_sub(const CommandSpec& spec, std::string_view sub);
+  /// All top-level commands, in table order.
+  std::span<const CommandSpec* const> all() const { return all_; }
+
+ private:
+  CommandTable();
+  std::vector<const CommandSpec*> all_;
+  std::unordered_map<std::string_view, const CommandSpec*, NameHash, NameEq> by_name_;
+};
+
+/// Runs commands for connections: the one entry point the network layer calls.
+///
+/// Thread-safe: any number of threads may dispatch at once, each for its own sessions.
+class Dispatcher {
+ public:
+  /// `server` outlives the dispatcher.
+  explicit Dispatcher(ServerContext& server) : server_(server) {}
+
+  /// Runs the command in `args` (non-empty) for `session` and writes its reply to `out`.
+  void dispatch(Session& session, std::span<const std::string_view> args, proto::ReplyWriter& out);
+
+  /// The shared server state.
+  ServerContext& server() { return server_; }
+
+ private:
+  ServerContext& server_;
+};
+
+}  // namespace kv::cmd

@@ -1,0 +1,26 @@
+// Redis's error replies, word for word, in one place.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kv::cmd {
+
+inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kErrDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kErrClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kErrNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kErrProtoVersion =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kErrWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kErrMaxClients = "ERR max number of clients reached";
+
+/// "ERR wrong number of arguments for 'name' command".
+std::string wrong_args_error(std::string_view name);
+/// Redis turns CR and LF in error text into spaces so a reply stays one line.
+std::string sanitize_error(std::string text);
+
+}  // namespace kv::cmd

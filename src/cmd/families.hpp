@@ -1,0 +1,23 @@
+// The command families; each lives in its own file and adds its rows to the table.
+#pragma once
+
+#include <span>
+
+#include "cmd/command.hpp"
+
+namespace kv::cmd {
+
+/// GET, SET, MGET, MSET, MSETNX.
+std::span<const CommandSpec> string_commands();
+/// DEL, UNLINK, EXISTS, DBSIZE, FLUSHDB, FLUSHALL.
+std::span<const CommandSpec> keyspace_commands();
+/// PING, ECHO, SELECT, HELLO, QUIT, RESET, CLIENT.
+std::span<const CommandSpec> connection_commands();
+/// INFO, CONFIG, SHUTDOWN.
+std::span<const CommandSpec> server_commands();
+/// CONFIG GET, SET and RESETSTAT (rows of the CONFIG container).
+std::span<const CommandSpec> config_subcommands();
+/// COMMAND (it reads the table itself).
+std::span<const CommandSpec> introspection_commands();
+
+}  // namespace kv::cmd

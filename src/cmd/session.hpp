@@ -1,0 +1,62 @@
+// Per-connection client state, and the registry that lets CLIENT LIST see every connection.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace kv::cmd {
+
+struct CommandSpec;
+
+/// The state of one client connection.
+///
+/// Owned by its connection and used by the connection's thread only, except through the
+/// ClientRegistry: fields marked "shared" are written by the owner under the registry's lock
+/// (ClientRegistry::update) and read by other threads under it; the owner may read them without it.
+struct Session {
+  std::uint64_t id = 0;        ///< CLIENT ID.
+  std::string addr;            ///< Peer "ip:port".
+  std::string laddr;           ///< Local "ip:port".
+  int fd = -1;                 ///< Socket descriptor.
+  std::int64_t created_ms = 0; ///< When the connection was accepted (steady clock).
+  bool close_after_reply = false;  ///< Owner only: close once the pending replies are written.
+
+  std::string name;      ///< shared: CLIENT SETNAME.
+  std::string lib_name;  ///< shared: CLIENT SETINFO LIB-NAME.
+  std::string lib_ver;   ///< shared: CLIENT SETINFO LIB-VER.
+  int db = 0;            ///< shared: SELECT.
+  int resp = 2;          ///< shared: HELLO.
+
+  std::atomic<std::int64_t> last_ms{0};                ///< Last command time (steady clock).
+  std::atomic<const CommandSpec*> last_cmd{nullptr};   ///< Last command run.
+};
+
+/// Every live session, for CLIENT LIST and the connected-clients count. Thread-safe.
+class ClientRegistry {
+ public:
+  /// Assigns `s` its id and adds it; the caller keeps `s` alive until remove(s).
+  void add(Session& s);
+  /// Removes `s`.
+  void remove(Session& s);
+  /// Runs `change` (which writes shared fields of `s`) under the registry lock.
+  void update(const std::function<void()>& change);
+  /// Calls fn(const Session&) for every session, in id order, under the registry lock.
+  void for_each(const std::function<void(const Session&)>& fn) const;
+  /// Number of live sessions.
+  std::size_t size() const { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::uint64_t, Session*> sessions_;
+  std::uint64_t next_id_ = 1;
+  std::atomic<std::size_t> count_{0};
+};
+
+/// Milliseconds on the steady clock.
+std::int64_t steady_ms();
+
+}  // namespace kv::cmd

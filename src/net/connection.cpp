@@ -1,0 +1,166 @@
+#include "net/connection.hpp"
+
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <spdlog/spdlog.h>
+
+namespace kv::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher,
+                       ConnectionSet& set)
+    : socket_(std::move(socket)),
+      dispatcher_(dispatcher),
+      set_(set),
+      parser_(dispatcher.server().settings.proto_max_bulk_len.load(std::memory_order_relaxed)) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec) session_.addr = endpoint_text(remote);
+  const auto local = socket_.local_endpoint(ec);
+  if (!ec) session_.laddr = endpoint_text(local);
+  session_.fd = socket_.native_handle();
+  session_.created_ms = cmd::steady_ms();
+  session_.last_ms.store(session_.created_ms, std::memory_order_relaxed);
+  dispatcher_.server().clients.add(session_);
+  set_.insert(this);
+  spdlog::debug("client {} connected from {}", session_.id, session_.addr);
+}
+
+Connection::~Connection() {
+  set_.erase(this);
+  dispatcher_.server().clients.remove(session_);
+  spdlog::debug("client {} disconnected", session_.id);
+}
+
+void Connection::start() { read(); }
+
+void Connection::stop() {
+  session_.close_after_reply = true;
+  if (!write_in_flight_) close();
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+// Makes room for the next read: drops parsed bytes, and grows the buffer once to the full size
+// of a large bulk the parser is waiting for.
+void Connection::prepare_buffer() {
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+    if (in_cap_ > 4 * kReadChunk) {  // Give back the room a large request needed.
+      in_.reset();
+      in_cap_ = 0;
+    }
+  }
+  const std::size_t unread = in_end_ - in_begin_;
+  const std::size_t wanted = std::max(parser_.bytes_wanted(), unread) + kReadChunk;
+  if (in_cap_ - in_end_ >= kReadChunk && in_begin_ + wanted <= in_cap_) return;
+  if (wanted <= in_cap_) {
+    std::memmove(in_.get(), in_.get() + in_begin_, unread);
+  } else {
+    auto bigger = std::make_unique_for_overwrite<char[]>(wanted);
+    if (unread > 0) std::memcpy(bigger.get(), in_.get() + in_begin_, unread);
+    in_ = std::move(bigger);
+    in_cap_ = wanted;
+  }
+  in_begin_ = 0;
+  in_end_ = unread;
+}
+
+void Connection::read() {
+  if (reading_ || closed_ || session_.close_after_reply) return;
+  if (pending_.size() >= kMaxPendingOutput) return;  // Resumed by on_write.
+  prepare_buffer();
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(in_.get() + in_end_, in_cap_ - in_end_),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        self->on_read(ec, n);
+      });
+}
+
+void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  in_end_ += n;
+  auto& server = dispatcher_.server();
+  server.stats.add(cmd::kStatNetInput, n);
+  session_.last_ms.store(cmd::steady_ms(), std::memory_order_relaxed);
+  process();
+  const auto limit = static_cast<std::size_t>(server.settings.query_buffer_limit.load(std::memory_order_relaxed));
+  if (!session_.close_after_reply && in_end_ - in_begin_ > limit) {
+    spdlog::warn("closing client {} that reached max query buffer length", session_.id);
+    close();
+    return;
+  }
+  flush();
+  read();
+}
+
+void Connection::process() {
+  parser_.set_max_bulk_len(
+      dispatcher_.server().settings.proto_max_bulk_len.load(std::memory_order_relaxed));
+  while (!session_.close_after_reply) {
+    const std::string_view input(in_.get() + in_begin_, in_end_ - in_begin_);
+    const proto::ParseResult r = parser_.parse(input);
+    if (r.status == proto::ParseStatus::need_more) break;
+    if (r.status == proto::ParseStatus::error) {
+      // Earlier commands of this read have run and their replies are queued before this one.
+      writer_.error(parser_.error());
+      session_.close_after_reply = true;
+      spdlog::debug("client {}: {}", session_.id, parser_.error());
+      break;
+    }
+    if (!parser_.args().empty()) dispatcher_.dispatch(session_, parser_.args(), writer_);
+    in_begin_ += r.consumed;
+  }
+}
+
+void Connection::flush() {
+  if (write_in_flight_ || closed_) return;
+  if (pending_.empty()) {
+    if (session_.close_after_reply) close();
+    return;
+  }
+  writing_.swap(pending_);
+  write_in_flight_ = true;
+  dispatcher_.server().stats.add(cmd::kStatNetOutput, writing_.size());
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& ec,
+                                                std::size_t n) { self->on_write(ec, n); });
+}
+
+void Connection::on_write(const boost::system::error_code& ec, std::size_t) {
+  write_in_flight_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  if (writing_.capacity() > kMaxPendingOutput / 64) {
+    std::string().swap(writing_);  // Give back the room a large reply needed.
+  } else {
+    writing_.clear();
+  }
+  flush();
+  read();
+}
+
+}  // namespace kv::net

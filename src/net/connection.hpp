@@ -1,0 +1,73 @@
+// One client connection: read, parse every complete command, execute, write all replies at once.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "cmd/dispatcher.hpp"
+#include "proto/reply_writer.hpp"
+#include "proto/request_parser.hpp"
+
+namespace kv::net {
+
+class Connection;
+/// The live connections of one io_context; touched only by that context's thread.
+using ConnectionSet = std::unordered_set<Connection*>;
+
+/// A client connection. It lives on one io_context, and so on one thread, for its whole life: its
+/// handlers never run concurrently, so it has no strand and no mutex.
+///
+/// Each read appends to a growable input buffer; every complete command in it is parsed and
+/// executed, and all the replies of that read go out in one write. Reading continues while a
+/// write is in flight (replies then collect in a second buffer), so a client that pipelines
+/// without reading cannot deadlock the connection, up to kMaxPendingOutput.
+/// Lifetime: owned by the shared_ptrs held in its pending handlers; it registers itself in its
+/// context's ConnectionSet, which the caller keeps alive until every connection is gone.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  /// First read size, and the free space kept before each read.
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+  /// Reading pauses while this many reply bytes wait to be written.
+  static constexpr std::size_t kMaxPendingOutput = 64 * 1024 * 1024;
+
+  /// Takes `socket` (already on its io_context); `dispatcher` and `set` outlive the connection.
+  Connection(boost::asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher, ConnectionSet& set);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Starts reading. Call on the connection's thread.
+  void start();
+  /// Stops reading and closes once pending replies are written. Call on the connection's thread.
+  void stop();
+
+ private:
+  void read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void process();
+  void flush();
+  void on_write(const boost::system::error_code& ec, std::size_t n);
+  void prepare_buffer();
+  void close();
+
+  boost::asio::ip::tcp::socket socket_;
+  cmd::Dispatcher& dispatcher_;
+  ConnectionSet& set_;
+  cmd::Session session_;
+  proto::RequestParser parser_;
+  std::string pending_;  // Replies not yet handed to a write.
+  std::string writing_;  // Replies of the write in flight.
+  proto::ReplyWriter writer_{pending_};
+  std::unique_ptr<char[]> in_;
+  std::size_t in_cap_ = 0;
+  std::size_t in_begin_ = 0;  // First unparsed byte (the start of the current command).
+  std::size_t in_end_ = 0;    // End of the bytes read.
+  bool reading_ = false;
+  bool write_in_flight_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace kv::net

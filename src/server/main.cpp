@@ -1,0 +1,138 @@
+// kvd: wires the store, the command table and the network pool together, and runs them.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cmd/dispatcher.hpp"
+#include "net/server.hpp"
+#include "server/options.hpp"
+#include "store/store.hpp"
+
+namespace {
+
+spdlog::level::level_enum spdlog_level(std::string_view level) {
+  if (level == "debug") return spdlog::level::debug;
+  if (level == "verbose") return spdlog::level::debug;
+  if (level == "warning") return spdlog::level::warn;
+  return spdlog::level::info;
+}
+
+void setup_logging(const kv::cmd::Settings& s) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (!s.logfile.empty()) {
+    logger = spdlog::basic_logger_mt("kvd", s.logfile);
+  } else {
+    logger = spdlog::stderr_logger_mt("kvd");
+  }
+  logger->set_pattern("%P:M %d %b %Y %H:%M:%S.%e %^%L%$ %v");
+  logger->set_level(spdlog_level(s.loglevel));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+// Forks; the parent waits until the child reports on `ready_fd` that it listens (or failed), and
+// exits with the matching status, so `kvd --daemonize` returns only once the server is usable.
+int daemonize(int& ready_fd) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid > 0) {
+    close(fds[1]);
+    std::string report;
+    char buf[256];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) report.append(buf, static_cast<std::size_t>(n));
+    if (report == "0") _exit(0);
+    std::fprintf(stderr, "kvd: %s\n", report.empty() ? "failed to start" : report.c_str() + 1);
+    _exit(1);
+  }
+  close(fds[0]);
+  ready_fd = fds[1];
+  setsid();
+  const int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) close(null);
+  }
+  return 0;
+}
+
+// Tells a waiting parent "0" (listening) or "1<reason>".
+void report_ready(int& ready_fd, bool ok, const std::string& reason = {}) {
+  if (ready_fd < 0) return;
+  const std::string status = ok ? "0" : "1" + reason;
+  if (write(ready_fd, status.data(), status.size()) < 0) {
+    // The parent is gone; nothing to tell.
+  }
+  close(ready_fd);
+  ready_fd = -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  kv::cmd::Settings settings;
+  switch (kv::server::parse_options(argc, argv, settings)) {
+    case kv::server::OptionsOutcome::exit_ok: return 0;
+    case kv::server::OptionsOutcome::exit_error: return 1;
+    case kv::server::OptionsOutcome::run: break;
+  }
+  int ready_fd = -1;
+  if (settings.daemonize && daemonize(ready_fd) != 0) {
+    std::perror("kvd: daemonize");
+    return 1;
+  }
+  try {
+    setup_logging(settings);
+    signal(SIGPIPE, SIG_IGN);
+
+    kv::store::Store store;
+    kv::cmd::ServerContext context(store, settings);
+    kv::cmd::Dispatcher dispatcher(context);
+    kv::net::IoContextPool pool(static_cast<std::size_t>(settings.threads));
+    kv::net::Server server(pool, dispatcher, settings.bind, static_cast<unsigned short>(settings.port));
+
+    boost::asio::signal_set signals(pool.at(0), SIGINT, SIGTERM);
+    context.request_shutdown = [&] {
+      spdlog::info("shutdown requested");
+      boost::asio::post(pool.at(0), [&] { signals.cancel(); });
+      server.shutdown();
+    };
+    context.set_loglevel = [](std::string_view level) {
+      spdlog::default_logger()->set_level(spdlog_level(level));
+      return true;
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      server.shutdown();
+    });
+
+    if (!settings.pidfile.empty()) {
+      std::ofstream(settings.pidfile) << getpid() << "\n";
+    }
+    server.start();
+    spdlog::info("kvd {} listening on {}:{} with {} threads, {} stripes", kv::server::kVersion,
+                 settings.bind, server.port(), pool.size(), store.stripe_count());
+    report_ready(ready_fd, true);
+    pool.run();
+    if (!settings.pidfile.empty()) std::remove(settings.pidfile.c_str());
+    spdlog::info("kvd is now ready to exit, bye bye...");
+  } catch (const std::exception& e) {
+    spdlog::error("fatal: {}", e.what());
+    report_ready(ready_fd, false, e.what());
+    return 1;
+  }
+  return 0;
+}

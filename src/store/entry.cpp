@@ -1,0 +1,32 @@
+#include "store/entry.hpp"
+
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace kv::store {
+
+Entry* Entry::create(std::string_view key, std::string_view value) {
+  assert(key.size() <= kMaxKey && value.size() <= kMaxValue);
+  void* mem = std::malloc(sizeof(Entry) + key.size() + value.size());
+  if (mem == nullptr) throw std::bad_alloc();
+  auto* e = new (mem) Entry(static_cast<std::uint32_t>(key.size()),
+                            static_cast<std::uint32_t>(value.size()));
+  if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(e->data() + key.size(), value.data(), value.size());
+  return e;
+}
+
+void Entry::destroy(Entry* e) {
+  if (e == nullptr) return;
+  e->~Entry();
+  std::free(e);
+}
+
+void Entry::overwrite_value(std::string_view v) {
+  assert(v.size() == val_len_);
+  if (!v.empty()) std::memcpy(data() + key_len_, v.data(), v.size());
+}
+
+}  // namespace kv::store
