@@ -1,5 +1,8 @@
 // Connection commands: PING, ECHO, SELECT, HELLO, QUIT, RESET, CLIENT.
+#include <algorithm>
+#include <climits>
 #include <string>
+#include <vector>
 
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
@@ -13,7 +16,9 @@ namespace {
 constexpr std::string_view kRedisVersion = "7.0.15";
 
 void ping_cmd(Call& c) {
-  if (c.args.size() == 2) {
+  if (c.args.size() > 2) {
+    c.out.error(wrong_args_error(c.spec.name));
+  } else if (c.args.size() == 2) {
     c.out.bulk(c.args[1]);
   } else {
     c.out.simple("PONG");

@@ -30,8 +30,9 @@ std::string_view c_string_prefix(std::string_view s, std::size_t max) {
 std::string unknown_command_error(std::span<const std::string_view> args) {
   std::string list;
   for (std::size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    const std::size_t room = 128 - list.size();
     list += '\'';
-    list += c_string_prefix(args[i], 128 - list.size());
+    list += c_string_prefix(args[i], room);
     list += "' ";
   }
   std::string text = "ERR unknown command '";

@@ -1,0 +1,184 @@
+// Many clients at once on a multi-threaded kvd: no lost writes, no torn multi-key operations.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace kv::test {
+namespace {
+
+std::vector<std::string> group_keys(int group) {
+  std::vector<std::string> keys;
+  // Sixteen keys whose names spread over many stripes.
+  for (int i = 0; i < 16; ++i) keys.push_back("g" + std::to_string(group) + ":" + std::to_string(i * 7919));
+  return keys;
+}
+
+TEST(Concurrency, ThirtyTwoClientsEachSeeTheirOwnWrites) {
+  Kvd kvd({"--threads", "4"});
+  constexpr int kClients = 32;
+  constexpr int kOps = 500;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      RawClient client(kvd.port());
+      for (int i = 0; i < kOps; ++i) {
+        const std::string key = "c" + std::to_string(t) + ":" + std::to_string(i);
+        const std::string value = std::to_string(t * 100000 + i);
+        if (client.call_raw({"SET", key, value}) != "+OK\r\n") ++failures;
+        if (client.call({"GET", key}).str != value) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  RawClient check(kvd.port());
+  EXPECT_EQ(check.call({"DBSIZE"}).integer, kClients * kOps);
+}
+
+TEST(Concurrency, MgetNeverSeesHalfAnMset) {
+  Kvd kvd({"--threads", "4"});
+  constexpr int kWriters = 4;
+  constexpr int kReaders = 4;
+  constexpr int kRounds = 400;
+  const auto keys = group_keys(0);
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      RawClient client(kvd.port());
+      for (int r = 0; r < kRounds; ++r) {
+        std::vector<std::string> cmd = {"MSET"};
+        const std::string value = std::to_string(w) + "-" + std::to_string(r);
+        for (const auto& k : keys) {
+          cmd.push_back(k);
+          cmd.push_back(value);
+        }
+        client.call_raw(cmd);
+      }
+    });
+  }
+  for (int i = 0; i < kReaders; ++i) {
+    threads.emplace_back([&] {
+      RawClient client(kvd.port());
+      std::vector<std::string> cmd = {"MGET"};
+      cmd.insert(cmd.end(), keys.begin(), keys.end());
+      while (!done.load()) {
+        const proto::Reply r = client.call(cmd);
+        ++reads;
+        for (const auto& e : r.elements) {
+          if (e.type != r.elements[0].type || e.str != r.elements[0].str) {
+            ++torn;
+            break;
+          }
+        }
+      }
+    });
+  }
+  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
+  done = true;
+  for (std::size_t i = kWriters; i < threads.size(); ++i) threads[i].join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(torn.load(), 0);
+}
+
+TEST(Concurrency, DelOfManyKeysIsOneStep) {
+  Kvd kvd({"--threads", "4"});
+  const auto keys = group_keys(1);
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::thread writer([&] {
+    RawClient client(kvd.port());
+    std::vector<std::string> mset = {"MSET"};
+    for (const auto& k : keys) {
+      mset.push_back(k);
+      mset.push_back("v");
+    }
+    std::vector<std::string> del = {"DEL"};
+    del.insert(del.end(), keys.begin(), keys.end());
+    for (int r = 0; r < 500; ++r) {
+      client.call_raw(mset);
+      if (client.call(del).integer != 16) ++torn;
+    }
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      RawClient client(kvd.port());
+      std::vector<std::string> exists = {"EXISTS"};
+      exists.insert(exists.end(), keys.begin(), keys.end());
+      while (!done.load()) {
+        const auto n = client.call(exists).integer;
+        if (n != 0 && n != 16) ++torn;
+      }
+    });
+  }
+  writer.join();
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(torn.load(), 0);
+}
+
+TEST(Concurrency, MsetnxHasOneWinnerPerRound) {
+  Kvd kvd({"--threads", "4"});
+  constexpr int kClients = 8;
+  constexpr int kRounds = 200;
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      RawClient client(kvd.port());
+      for (int r = 0; r < kRounds; ++r) {
+        const std::string a = "nx:" + std::to_string(r) + ":a";
+        const std::string b = "nx:" + std::to_string(r) + ":b";
+        if (client.call({"MSETNX", a, std::to_string(t), b, std::to_string(t)}).integer == 1) ++wins;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), kRounds);
+  // Each round's two keys were written by the same winner.
+  RawClient client(kvd.port());
+  for (int r = 0; r < kRounds; ++r) {
+    const auto reply = client.call({"MGET", "nx:" + std::to_string(r) + ":a", "nx:" + std::to_string(r) + ":b"});
+    ASSERT_EQ(reply.elements.size(), 2u);
+    EXPECT_EQ(reply.elements[0].str, reply.elements[1].str);
+  }
+}
+
+TEST(Concurrency, ShutdownWhileClientsAreBusyExitsZero) {
+  Kvd kvd({"--threads", "4"});
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        RawClient client(kvd.port());
+        for (int i = 0; !stop.load() && i < 100000; ++i) {
+          if (client.call_raw({"SET", "busy" + std::to_string(t), std::to_string(i)}).empty()) break;
+        }
+      } catch (const std::exception&) {
+        // The server going away mid-command is expected here.
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    RawClient admin(kvd.port());
+    admin.send_command({"SHUTDOWN"});
+    EXPECT_EQ(admin.read_until_close(), "");
+  }
+  EXPECT_EQ(kvd.wait_exit(std::chrono::seconds(10)), 0);
+  stop = true;
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+}  // namespace kv::test
