@@ -141,10 +141,10 @@ void Dispatcher::dispatch(Session& session, std::span<const std::string_view> ar
     out.error(wrong_args_error(spec->name));
     return;
   }
-  server_.stats.add(kStatCommands);
   session.last_cmd.store(spec, std::memory_order_relaxed);
   Call call{server_, session, args, out, *spec};
   spec->fn(call);
+  server_.stats.add(kStatCommands);  // After the call, so INFO does not count itself.
 }
 
 }  // namespace kv::cmd

@@ -4,7 +4,9 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <stdexcept>
 #include <spdlog/spdlog.h>
 
 namespace kv::net {
@@ -21,11 +23,21 @@ constexpr int kBacklog = 511;
 Server::Server(IoContextPool& pool, cmd::Dispatcher& dispatcher, const std::string& address,
                unsigned short port)
     : pool_(pool), dispatcher_(dispatcher), acceptor_(pool.at(0)) {
-  const asio::ip::tcp::endpoint ep(asio::ip::make_address(address), port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(kBacklog);
+  try {
+    // Names such as "localhost" resolve; the first address found is used.
+    asio::ip::tcp::resolver resolver(pool.at(0));
+    const asio::ip::tcp::endpoint ep =
+        resolver.resolve(address, std::to_string(port), asio::ip::resolver_base::passive)
+            .begin()
+            ->endpoint();
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(kBacklog);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + ": " +
+                             e.code().message());
+  }
   for (std::size_t i = 0; i < pool_.size(); ++i) connections_.push_back(std::make_unique<ConnectionSet>());
 }
 

@@ -62,7 +62,10 @@ ReadStatus read_one(std::string_view in, std::size_t& pos, Reply& out, int depth
     case '~':
     case '>':
     case '%': {
-      if (!parse_int64(line, n) || n < -1) return ReadStatus::error;
+      // A map counts pairs: 2 * n must not overflow.
+      if (!parse_int64(line, n) || n < -1 || (type == '%' && n > INT64_MAX / 2)) {
+        return ReadStatus::error;
+      }
       if (n == -1) {
         out.type = Reply::Type::null;
         pos = after;

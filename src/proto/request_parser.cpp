@@ -45,6 +45,10 @@ bool is_space(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
 }
 
+// sdssplitargs skips isspace() between tokens but ends an unquoted token only on these four:
+// "a\vb" is one argument.
+bool ends_token(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -114,7 +118,7 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
     while (i < line.size() && is_space(line[i])) ++i;
     if (i == line.size()) return true;
     std::string token;
-    while (i < line.size() && !is_space(line[i])) {
+    while (i < line.size() && !ends_token(line[i])) {
       if (line[i] == '"') {
         i = read_double_quoted(line, i + 1, token);
       } else if (line[i] == '\'') {
@@ -133,9 +137,21 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
   }
 }
 
+std::size_t RequestParser::find_cr(std::string_view in, std::size_t start) {
+  const std::size_t from = std::max(start, scan_);
+  const void* cr = std::memchr(in.data() + from, '\r', in.size() - from);
+  if (cr == nullptr) {
+    scan_ = in.size();
+    return std::string_view::npos;
+  }
+  scan_ = static_cast<std::size_t>(static_cast<const char*>(cr) - in.data());
+  return scan_;
+}
+
 void RequestParser::reset() {
   state_ = State::start;
   pos_ = 0;
+  scan_ = 0;
   remaining_ = 0;
   bulk_len_ = -1;
   wanted_ = 0;
@@ -185,12 +201,11 @@ ParseResult RequestParser::finish(std::string_view in, std::size_t end) {
 ParseResult RequestParser::parse_multibulk(std::string_view in) {
   if (pos_ == 0) {
     // The count line "*<n>\r\n". Like Redis, look for '\r' and trust the byte after it.
-    const void* cr = std::memchr(in.data(), '\r', in.size());
-    if (cr == nullptr) {
+    const std::size_t cr_at = find_cr(in, 0);
+    if (cr_at == std::string_view::npos) {
       if (in.size() > kInlineMax) return fail("ERR Protocol error: too big mbulk count string");
       return {ParseStatus::need_more, 0};
     }
-    const std::size_t cr_at = static_cast<const char*>(cr) - in.data();
     if (cr_at + 2 > in.size()) return {ParseStatus::need_more, 0};
     std::int64_t count = 0;
     if (!parse_int64(in.substr(1, cr_at - 1), count) || count > kMaxMultibulkLen) {
@@ -204,15 +219,17 @@ ParseResult RequestParser::parse_multibulk(std::string_view in) {
   while (remaining_ > 0) {
     if (bulk_len_ < 0) {
       const std::string_view rest = in.substr(pos_);
-      const void* cr = std::memchr(rest.data(), '\r', rest.size());
-      if (cr == nullptr) {
+      const std::size_t found = find_cr(in, pos_);
+      if (found == std::string_view::npos) {
         if (rest.size() > kInlineMax) return fail("ERR Protocol error: too big bulk count string");
         return {ParseStatus::need_more, 0};
       }
-      const std::size_t cr_at = static_cast<const char*>(cr) - rest.data();
+      const std::size_t cr_at = found - pos_;
       if (cr_at + 2 > rest.size()) return {ParseStatus::need_more, 0};
       if (rest[0] != '$') {
-        return fail(std::string("ERR Protocol error: expected '$', got '") + rest[0] + "'");
+        // Like Redis's addReplyErrorFormat, CR and LF become spaces: the reply stays one line.
+        const char got = rest[0] == '\r' || rest[0] == '\n' ? ' ' : rest[0];
+        return fail(std::string("ERR Protocol error: expected '$', got '") + got + "'");
       }
       std::int64_t len = 0;
       if (!parse_int64(rest.substr(1, cr_at - 1), len) || len < 0 || len > max_bulk_len_) {

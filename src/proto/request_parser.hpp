@@ -64,12 +64,16 @@ class RequestParser {
   ParseResult parse_multibulk(std::string_view in);
   ParseResult parse_inline(std::string_view in);
   ParseResult fail(std::string_view message);
+  // Offset of the first '\r' at or after `start`; the search resumes where the previous call
+  // stopped, so a header split across reads is not scanned again. npos if there is none yet.
+  std::size_t find_cr(std::string_view in, std::size_t start);
   ParseResult finish(std::string_view in, std::size_t end);
   void reset();
 
   std::int64_t max_bulk_len_;
   State state_ = State::start;
   std::size_t pos_ = 0;         // Offset of the next unparsed byte from the command start.
+  std::size_t scan_ = 0;        // Bytes before this offset hold no '\r' of the current line.
   std::int64_t remaining_ = 0;  // Multibulk: arguments still to read.
   std::int64_t bulk_len_ = -1;  // Multibulk: length of the bulk being read, -1 before its header.
   std::size_t wanted_ = 0;
