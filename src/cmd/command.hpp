@@ -22,17 +22,19 @@ enum Flag : std::uint32_t {
   kStale = 1 << 6,
   kFast = 1 << 7,
   kNoAuth = 1 << 8,
+  kNoMulti = 1 << 9,
+  kAllowBusy = 1 << 10,
 };
 
 struct CommandSpec;
 
 /// One command being executed: its arguments, its client, the server, and where replies go.
 struct Call {
-  ServerContext& server;                    ///< Shared server state.
-  Session& session;                         ///< The calling client.
-  std::span<const std::string_view> args;   ///< The command name and its arguments.
-  proto::ReplyWriter& out;                  ///< Replies go here.
-  const CommandSpec& spec;                  ///< The table row being run.
+  ServerContext& server;                   ///< Shared server state.
+  Session& session;                        ///< The calling client.
+  std::span<const std::string_view> args;  ///< The command name and its arguments.
+  proto::ReplyWriter& out;                 ///< Replies go here.
+  const CommandSpec& spec;                 ///< The table row being run.
 };
 
 /// A command handler. It parses its arguments, calls the store, and writes exactly one reply
@@ -41,15 +43,16 @@ using Handler = void (*)(Call& call);
 
 /// One row of the command table.
 struct CommandSpec {
-  std::string_view name;       ///< Lower case; "container|sub" for subcommands.
-  int arity;                   ///< Redis's arity: N exactly, or -N at least N, the name included.
-  std::uint32_t flags;         ///< Flag bits.
-  int first_key;               ///< Position of the first key, 0 if none.
-  int last_key;                ///< Position of the last key; -1 is the last argument.
-  int step;                    ///< Distance between keys.
-  Handler fn;                  ///< The handler (null for a container that needs a subcommand).
-  std::string_view group;      ///< COMMAND DOCS group, such as "string".
-  std::string_view summary;    ///< COMMAND DOCS summary.
+  std::string_view name;     ///< Lower case; "container|sub" for subcommands.
+  int arity;                 ///< Redis's arity: N exactly, or -N at least N, the name included.
+  std::uint32_t flags;       ///< Flag bits.
+  std::string_view acl;      ///< ACL categories as Redis lists them, such as "@read @fast".
+  int first_key;             ///< Position of the first key, 0 if none.
+  int last_key;              ///< Position of the last key; -1 is the last argument.
+  int step;                  ///< Distance between keys.
+  Handler fn;                ///< The handler (null for a container that needs a subcommand).
+  std::string_view group;    ///< COMMAND DOCS group, such as "string".
+  std::string_view summary;  ///< COMMAND DOCS summary.
   std::span<const CommandSpec> subcommands = {};  ///< Subcommands of a container command.
 };
 

@@ -16,8 +16,9 @@ namespace kv::cmd {
 
 std::optional<std::int64_t> parse_memory(std::string_view v) {
   static const std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024}, {"k", 1000},
-      {"m", 1000 * 1000}, {"g", 1000LL * 1000 * 1000}, {"b", 1}};
+      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
+      {"k", 1000},  {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000},
+      {"b", 1}};
   std::int64_t mul = 1;
   for (const auto& [suffix, factor] : kUnits) {
     if (v.size() > suffix.size() && NameEq{}(v.substr(v.size() - suffix.size()), suffix)) {
@@ -40,7 +41,8 @@ std::optional<bool> parse_yes_no(std::string_view v) {
 namespace {
 
 // Checks `value`; when `apply` is set, also stores it. Returns the reason a value is refused.
-using Setter = std::function<std::optional<std::string>(ServerContext&, std::string_view, bool apply)>;
+using Setter =
+    std::function<std::optional<std::string>(ServerContext&, std::string_view, bool apply)>;
 
 struct Param {
   std::string_view name;
@@ -58,7 +60,10 @@ Setter int_setter(std::atomic<std::int64_t> Settings::*field, std::int64_t lo, s
     } else if (proto::parse_int64(v, parsed)) {
       n = parsed;
     }
-    if (!n) return std::string("argument couldn't be parsed into an integer");
+    if (!n) {
+      return std::string(memory ? "argument must be a memory value"
+                                : "argument couldn't be parsed into an integer");
+    }
     if (*n < lo || *n > hi) {
       return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
              " inclusive";
@@ -78,8 +83,8 @@ const std::vector<Param>& params() {
       {"port", [](ServerContext& s) { return std::to_string(s.settings.port); }, nullptr},
       {"threads", [](ServerContext& s) { return std::to_string(s.settings.threads); }, nullptr},
       {"databases", [](ServerContext&) { return std::string("1"); }, nullptr},
-      {"daemonize", [](ServerContext& s) { return std::string(s.settings.daemonize ? "yes" : "no"); },
-       nullptr},
+      {"daemonize",
+       [](ServerContext& s) { return std::string(s.settings.daemonize ? "yes" : "no"); }, nullptr},
       {"pidfile", [](ServerContext& s) { return s.settings.pidfile; }, nullptr},
       {"logfile", [](ServerContext& s) { return s.settings.logfile; }, nullptr},
       {"save", [](ServerContext&) { return std::string(); }, nullptr},
@@ -107,7 +112,8 @@ const std::vector<Param>& params() {
            }
            return std::nullopt;
          }
-         return std::string("argument(s) must be one of the following: debug, verbose, notice, warning");
+         return std::string(
+             "argument(s) must be one of the following: debug, verbose, notice, warning");
        }},
   };
   return kParams;
@@ -120,57 +126,81 @@ const Param* find_param(std::string_view name) {
   return nullptr;
 }
 
+// A pattern without glob characters is looked up by name and answered with the name as typed;
+// a glob is matched against every name (case-insensitively), as Redis does.
 void config_get(Call& c) {
-  std::vector<const Param*> found;
-  for (const Param& p : params()) {
-    for (std::size_t i = 2; i < c.args.size(); ++i) {
-      if (store::glob_match(c.args[i], p.name, true)) {
-        found.push_back(&p);
-        break;
-      }
+  std::vector<std::pair<std::string_view, const Param*>> found;
+  auto add = [&](std::string_view shown, const Param* p) {
+    for (const auto& f : found) {
+      if (f.second == p) return;
+    }
+    found.emplace_back(shown, p);
+  };
+  for (std::size_t i = 2; i < c.args.size(); ++i) {
+    const std::string_view pattern = c.args[i];
+    if (pattern.find_first_of("[*?") == std::string_view::npos) {
+      if (const Param* p = find_param(pattern)) add(pattern, p);
+      continue;
+    }
+    for (const Param& p : params()) {
+      if (store::glob_match(pattern, p.name, true)) add(p.name, &p);
     }
   }
   c.out.map(found.size());
-  for (const Param* p : found) {
-    c.out.bulk(p->name);
+  for (const auto& [shown, p] : found) {
+    c.out.bulk(shown);
     c.out.bulk(p->get(c.server));
   }
 }
 
 std::string config_set_error(std::string_view name, std::string_view why) {
-  return sanitize_error("ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
-                        "') - " + std::string(why));
+  return sanitize_error("ERR CONFIG SET failed (possibly related to argument '" +
+                        std::string(name) + "') - " + std::string(why));
 }
 
-// All pairs are checked before any is applied, so CONFIG SET is all or nothing.
+// CONFIG SET name value [name value ...] is all or nothing. As in Redis, every name is checked
+// first (an unknown name wins over other errors), then every value, then all are applied.
 void config_set(Call& c) {
   if (c.args.size() % 2 != 0) {
-    c.out.error(wrong_args_error(c.spec.name));
+    c.out.error(kErrSyntax);
     return;
   }
   std::vector<const Param*> chosen;
+  std::string_view unknown;
+  std::string_view bad_name;
+  std::string why;
   for (std::size_t i = 2; i < c.args.size(); i += 2) {
     const Param* p = find_param(c.args[i]);
     if (p == nullptr) {
-      c.out.error(sanitize_error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                                 std::string(c.args[i]) + "'"));
-      return;
+      if (unknown.empty()) unknown = c.args[i];
+      continue;
     }
     if (!p->set) {
-      c.out.error(config_set_error(c.args[i], "can't set immutable config"));
-      return;
+      bad_name = c.args[i];
+      why = "can't set immutable config";
     }
     if (std::find(chosen.begin(), chosen.end(), p) != chosen.end()) {
-      c.out.error(config_set_error(c.args[i], "duplicate parameter"));
-      return;
-    }
-    if (auto why = p->set(c.server, c.args[i + 1], false)) {
-      c.out.error(config_set_error(c.args[i], *why));
-      return;
+      bad_name = c.args[i];
+      why = "duplicate parameter";
     }
     chosen.push_back(p);
   }
-  for (std::size_t i = 2; i < c.args.size(); i += 2) chosen[i / 2 - 1]->set(c.server, c.args[i + 1], true);
+  if (!unknown.empty()) {
+    c.out.error(sanitize_error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                               std::string(unknown) + "'"));
+    return;
+  }
+  if (!why.empty()) {
+    c.out.error(config_set_error(bad_name, why));
+    return;
+  }
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    if (auto error = chosen[i]->set(c.server, c.args[3 + 2 * i], false)) {
+      c.out.error(config_set_error(chosen[i]->name, *error));
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < chosen.size(); ++i) chosen[i]->set(c.server, c.args[3 + 2 * i], true);
   c.out.ok();
 }
 
@@ -180,12 +210,12 @@ void config_resetstat(Call& c) {
 }
 
 const CommandSpec kConfigSubcommands[] = {
-    {"config|get", -3, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, config_get, "server",
-     "Returns the effective values of configuration parameters."},
-    {"config|set", -4, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, config_set, "server",
-     "Sets configuration parameters in-flight."},
-    {"config|resetstat", 2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, config_resetstat,
-     "server", "Resets the server's statistics."},
+    {"config|get", -3, kAdmin | kNoScript | kLoading | kStale, "@admin @slow @dangerous", 0, 0, 0,
+     config_get, "server", "Returns the effective values of configuration parameters."},
+    {"config|set", -4, kAdmin | kNoScript | kLoading | kStale, "@admin @slow @dangerous", 0, 0, 0,
+     config_set, "server", "Sets configuration parameters in-flight."},
+    {"config|resetstat", 2, kAdmin | kNoScript | kLoading | kStale, "@admin @slow @dangerous", 0, 0,
+     0, config_resetstat, "server", "Resets the server's statistics."},
 };
 
 }  // namespace

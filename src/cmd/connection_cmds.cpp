@@ -29,8 +29,12 @@ void echo_cmd(Call& c) { c.out.bulk(c.args[1]); }
 
 void select_cmd(Call& c) {
   std::int64_t db = 0;
-  if (!proto::parse_int64(c.args[1], db) || db < INT32_MIN || db > INT32_MAX) {
+  if (!proto::parse_int64(c.args[1], db)) {
     c.out.error(kErrNotInteger);
+    return;
+  }
+  if (db < INT32_MIN || db > INT32_MAX) {
+    c.out.error(kErrIntRange);
     return;
   }
   if (db != 0) {
@@ -80,29 +84,34 @@ void hello_cmd(Call& c) {
       return;
     }
   }
+  // Options are checked in order while parsing, as Redis does: the first bad one answers.
+  bool has_auth = false;
   std::string_view user;
   std::string_view name;
   bool has_name = false;
   for (; i < c.args.size(); ++i) {
     const std::size_t more = c.args.size() - 1 - i;
     if (NameEq{}(c.args[i], "auth") && more >= 2) {
+      has_auth = true;
       user = c.args[i + 1];
       i += 2;
     } else if (NameEq{}(c.args[i], "setname") && more >= 1) {
       name = c.args[++i];
       has_name = true;
+      if (!valid_name(name)) {
+        c.out.error(kErrClientName);
+        return;
+      }
     } else {
-      c.out.error(sanitize_error("ERR Syntax error in HELLO option '" + std::string(c.args[i]) + "'"));
+      c.out.error(
+          sanitize_error("ERR Syntax error in HELLO option '" + std::string(c.args[i]) + "'"));
       return;
     }
   }
-  // Only the default user exists, and it has no password, as in a fresh Redis.
-  if (!user.empty() && user != "default") {
+  // Only the default user exists, and it has no password (any password is accepted), as in a
+  // fresh Redis.
+  if (has_auth && user != "default") {
     c.out.error(kErrWrongPass);
-    return;
-  }
-  if (has_name && !valid_name(name)) {
-    c.out.error(kErrClientName);
     return;
   }
   c.server.clients.update([&] {
@@ -130,16 +139,17 @@ void reset_cmd(Call& c) {
 
 std::string client_line(const Session& s, std::int64_t now_ms) {
   const CommandSpec* last = s.last_cmd.load(std::memory_order_relaxed);
-  std::string line = "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr +
-                     " fd=" + std::to_string(s.fd) + " name=" + s.name +
-                     " age=" + std::to_string((now_ms - s.created_ms) / 1000) +
-                     " idle=" + std::to_string((now_ms - s.last_ms.load(std::memory_order_relaxed)) / 1000) +
-                     " flags=N db=" + std::to_string(s.db) +
-                     " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0"
-                     " rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-                     (last == nullptr ? std::string("NULL") : std::string(last->name)) +
-                     " user=default redir=-1 resp=" + std::to_string(s.resp) +
-                     " lib-name=" + s.lib_name + " lib-ver=" + s.lib_ver + "\n";
+  std::string line =
+      "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr +
+      " fd=" + std::to_string(s.fd) + " name=" + s.name +
+      " age=" + std::to_string((now_ms - s.created_ms) / 1000) +
+      " idle=" + std::to_string((now_ms - s.last_ms.load(std::memory_order_relaxed)) / 1000) +
+      " flags=N db=" + std::to_string(s.db) +
+      " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0"
+      " rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+      (last == nullptr ? std::string("NULL") : std::string(last->name)) +
+      " user=default redir=-1 resp=" + std::to_string(s.resp) + " lib-name=" + s.lib_name +
+      " lib-ver=" + s.lib_ver + "\n";
   return line;
 }
 
@@ -170,8 +180,8 @@ void client_setinfo(Call& c) {
     return;
   }
   if (!valid_name(c.args[3])) {
-    c.out.error(std::string("ERR ") + (lib_name ? "lib-name" : "lib-ver") +
-                " cannot contain spaces, newlines or special characters.");
+    c.out.error(sanitize_error("ERR " + std::string(attr) +
+                               " cannot contain spaces, newlines or special characters."));
     return;
   }
   c.server.clients.update([&] { (lib_name ? c.session.lib_name : c.session.lib_ver) = c.args[3]; });
@@ -195,8 +205,8 @@ void client_list(Call& c) {
       const std::string_view type = c.args[++i];
       if (NameEq{}(type, "normal")) {
         normal = true;
-      } else if (NameEq{}(type, "master") || NameEq{}(type, "replica") ||
-                 NameEq{}(type, "slave") || NameEq{}(type, "pubsub")) {
+      } else if (NameEq{}(type, "master") || NameEq{}(type, "replica") || NameEq{}(type, "slave") ||
+                 NameEq{}(type, "pubsub")) {
         normal = false;
       } else {
         c.out.error(sanitize_error("ERR Unknown client type '" + std::string(type) + "'"));
@@ -205,7 +215,7 @@ void client_list(Call& c) {
     } else if (NameEq{}(c.args[i], "id") && i + 1 < c.args.size()) {
       for (++i; i < c.args.size(); ++i) {
         std::int64_t id = 0;
-        if (!proto::parse_int64(c.args[i], id) || id <= 0) {
+        if (!proto::parse_int64(c.args[i], id)) {
           c.out.error("ERR Invalid client ID");
           return;
         }
@@ -220,7 +230,8 @@ void client_list(Call& c) {
   const std::int64_t now = steady_ms();
   c.server.clients.for_each([&](const Session& s) {
     if (!normal) return;
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), static_cast<std::int64_t>(s.id)) == ids.end()) {
+    if (!ids.empty() &&
+        std::find(ids.begin(), ids.end(), static_cast<std::int64_t>(s.id)) == ids.end()) {
       return;
     }
     text += client_line(s, now);
@@ -229,33 +240,36 @@ void client_list(Call& c) {
 }
 
 const CommandSpec kClientSubcommands[] = {
-    {"client|id", 2, kNoScript | kLoading | kStale, 0, 0, 0, client_id, "connection",
-     "Returns the unique client ID of the connection."},
-    {"client|getname", 2, kNoScript | kLoading | kStale, 0, 0, 0, client_getname, "connection",
-     "Returns the name of the connection."},
-    {"client|setname", 3, kNoScript | kLoading | kStale, 0, 0, 0, client_setname, "connection",
-     "Sets the connection name."},
-    {"client|setinfo", 4, kNoScript | kLoading | kStale, 0, 0, 0, client_setinfo, "connection",
-     "Sets information specific to the client or connection."},
-    {"client|info", 2, kNoScript | kLoading | kStale, 0, 0, 0, client_info, "connection",
-     "Returns information about the connection."},
-    {"client|list", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, client_list, "connection",
+    {"client|id", 2, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0, client_id,
+     "connection", "Returns the unique client ID of the connection."},
+    {"client|getname", 2, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0,
+     client_getname, "connection", "Returns the name of the connection."},
+    {"client|setname", 3, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0,
+     client_setname, "connection", "Sets the connection name."},
+    {"client|setinfo", 4, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0,
+     client_setinfo, "connection", "Sets information specific to the client or connection."},
+    {"client|info", 2, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0, client_info,
+     "connection", "Returns information about the connection."},
+    {"client|list", -2, kAdmin | kNoScript | kLoading | kStale,
+     "@admin @slow @dangerous @connection", 0, 0, 0, client_list, "connection",
      "Lists open connections."},
 };
 
 const CommandSpec kCommands[] = {
-    {"ping", -1, kFast, 0, 0, 0, ping_cmd, "connection", "Returns the server's liveliness response."},
-    {"echo", 2, kFast, 0, 0, 0, echo_cmd, "connection", "Returns the given string."},
-    {"select", 2, kLoading | kStale | kFast, 0, 0, 0, select_cmd, "connection",
+    {"ping", -1, kFast, "@fast @connection", 0, 0, 0, ping_cmd, "connection",
+     "Returns the server's liveliness response."},
+    {"echo", 2, kLoading | kStale | kFast, "@fast @connection", 0, 0, 0, echo_cmd, "connection",
+     "Returns the given string."},
+    {"select", 2, kLoading | kStale | kFast, "@fast @connection", 0, 0, 0, select_cmd, "connection",
      "Changes the selected database."},
-    {"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth, 0, 0, 0, hello_cmd, "connection",
-     "Handshakes with the Redis server."},
-    {"quit", -1, kNoScript | kLoading | kStale | kFast | kNoAuth, 0, 0, 0, quit_cmd, "connection",
-     "Closes the connection."},
-    {"reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth, 0, 0, 0, reset_cmd, "connection",
-     "Resets the connection."},
-    {"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands.",
-     kClientSubcommands},
+    {"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, "@fast @connection",
+     0, 0, 0, hello_cmd, "connection", "Handshakes with the Redis server."},
+    {"quit", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, "@fast @connection",
+     0, 0, 0, quit_cmd, "connection", "Closes the connection."},
+    {"reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, "@fast @connection",
+     0, 0, 0, reset_cmd, "connection", "Resets the connection."},
+    {"client", -2, 0, "@slow", 0, 0, 0, nullptr, "connection",
+     "A container for client connection commands.", kClientSubcommands},
 };
 
 }  // namespace

@@ -17,19 +17,19 @@ namespace kv::cmd {
 /// kvd's settings. Those that can change while running (CONFIG SET) are atomics or guarded by
 /// `mu`; the rest are fixed once the server starts.
 struct Settings {
-  std::string bind = "127.0.0.1";  ///< Listen address.
-  int port = 6380;                 ///< Listen port.
-  int threads = 1;                 ///< Event-loop threads.
-  std::string logfile;             ///< Log file; empty logs to stderr.
-  bool daemonize = false;          ///< Run in the background.
-  std::string pidfile;             ///< Where the daemon writes its pid.
-  std::string config_file;         ///< The --config file, if any.
-  std::atomic<std::int64_t> maxclients{10000};                         ///< Connection limit.
-  std::atomic<std::int64_t> proto_max_bulk_len{512LL * 1024 * 1024};  ///< Largest bulk argument.
+  std::string bind = "127.0.0.1";               ///< Listen address.
+  int port = 6380;                              ///< Listen port.
+  int threads = 1;                              ///< Event-loop threads.
+  std::string logfile;                          ///< Log file; empty logs to stderr.
+  bool daemonize = false;                       ///< Run in the background.
+  std::string pidfile;                          ///< Where the daemon writes its pid.
+  std::string config_file;                      ///< The --config file, if any.
+  std::atomic<std::int64_t> maxclients{10000};  ///< Connection limit.
+  std::atomic<std::int64_t> proto_max_bulk_len{512LL * 1024 * 1024};   ///< Largest bulk argument.
   std::atomic<std::int64_t> query_buffer_limit{1024LL * 1024 * 1024};  ///< Per-client input cap.
 
-  mutable std::mutex mu;           ///< Guards the strings below.
-  std::string loglevel = "notice"; ///< debug, verbose, notice or warning.
+  mutable std::mutex mu;            ///< Guards the strings below.
+  std::string loglevel = "notice";  ///< debug, verbose, notice or warning.
 };
 
 /// Indexes of the server-wide counters in ServerContext::stats.
@@ -50,13 +50,13 @@ struct ServerContext {
   /// `store` and `settings` outlive the context.
   ServerContext(store::Store& s, Settings& cfg);
 
-  store::Store& store;                          ///< The keyspace.
-  Settings& settings;                           ///< Settings, CONFIG GET/SET's view.
-  ClientRegistry clients;                       ///< Live connections.
-  store::PerThreadCounters<kStatCount> stats;   ///< Server-wide counters.
-  std::int64_t start_ms;                        ///< Start time, steady clock.
-  std::string run_id;                           ///< 40 random hex digits, as Redis's run_id.
-  std::function<void()> request_shutdown;       ///< Begins a graceful shutdown.
+  store::Store& store;                                 ///< The keyspace.
+  Settings& settings;                                  ///< Settings, CONFIG GET/SET's view.
+  ClientRegistry clients;                              ///< Live connections.
+  store::PerThreadCounters<kStatCount> stats;          ///< Server-wide counters.
+  std::int64_t start_ms;                               ///< Start time, steady clock.
+  std::string run_id;                                  ///< 40 random hex digits, as Redis's run_id.
+  std::function<void()> request_shutdown;              ///< Begins a graceful shutdown.
   std::function<bool(std::string_view)> set_loglevel;  ///< Applies a loglevel; false if unknown.
 };
 

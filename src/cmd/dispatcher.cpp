@@ -11,7 +11,8 @@ namespace kv::cmd {
 
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII only, inline: command names are ASCII, and libc's tolower is a locale-aware call per byte.
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 bool arity_ok(const CommandSpec& spec, std::size_t argc) {
   const auto n = static_cast<std::int64_t>(argc);
@@ -44,8 +45,9 @@ std::string unknown_command_error(std::span<const std::string_view> args) {
 
 std::string unknown_subcommand_error(std::string_view container, std::string_view sub) {
   std::string upper(container);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) {
+    return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  });
   std::string text = "ERR unknown subcommand '";
   text += c_string_prefix(sub, 128);
   text += "'. Try " + upper + " HELP.";
@@ -129,7 +131,12 @@ void Dispatcher::dispatch(Session& session, std::span<const std::string_view> ar
     const CommandSpec* sub = CommandTable::find_sub(*spec, args[1]);
     if (sub == nullptr) {
       if (NameEq{}(args[1], "help")) {
-        container_help(*spec, out);
+        // HELP behaves as a subcommand of every container, arity 2.
+        if (args.size() == 2) {
+          container_help(*spec, out);
+        } else {
+          out.error(wrong_args_error(std::string(spec->name) + "|help"));
+        }
         return;
       }
       out.error(unknown_subcommand_error(args[0], args[1]));

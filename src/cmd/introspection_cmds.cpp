@@ -2,33 +2,25 @@
 #include <string>
 
 #include "cmd/dispatcher.hpp"
+#include "cmd/errors.hpp"
 #include "cmd/families.hpp"
 
 namespace kv::cmd {
 namespace {
 
 constexpr std::pair<Flag, std::string_view> kFlagNames[] = {
-    {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
-    {kNoScript, "noscript"}, {kLoading, "loading"}, {kStale, "stale"},     {kFast, "fast"},
-    {kNoAuth, "no_auth"},
+    {kWrite, "write"},       {kReadonly, "readonly"}, {kDenyOom, "denyoom"},      {kAdmin, "admin"},
+    {kNoScript, "noscript"}, {kLoading, "loading"},   {kStale, "stale"},          {kFast, "fast"},
+    {kNoAuth, "no_auth"},    {kNoMulti, "no_multi"},  {kAllowBusy, "allow_busy"},
 };
 
-std::vector<std::string> acl_categories(const CommandSpec& spec) {
-  std::vector<std::string> cats;
-  if (spec.flags & kWrite) cats.emplace_back("@write");
-  if (spec.flags & kReadonly) cats.emplace_back("@read");
-  if (spec.flags & kAdmin) {
-    cats.emplace_back("@admin");
-    cats.emplace_back("@dangerous");
+std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
+  std::vector<std::string_view> cats;
+  for (std::string_view rest = spec.acl; !rest.empty();) {
+    const std::size_t space = rest.find(' ');
+    cats.push_back(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   }
-  if (spec.flags & kFast) {
-    cats.emplace_back("@fast");
-  } else {
-    cats.emplace_back("@slow");
-  }
-  if (spec.group == "string") cats.emplace_back("@string");
-  if (spec.group == "generic") cats.emplace_back("@keyspace");
-  if (spec.group == "connection") cats.emplace_back("@connection");
   return cats;
 }
 
@@ -48,8 +40,13 @@ void write_info(const CommandSpec& spec, proto::ReplyWriter& out) {
   const auto cats = acl_categories(spec);
   out.set(cats.size());
   for (const auto& c : cats) out.simple(c);
-  out.array(0);  // Tips.
-  out.array(0);  // Key specifications.
+  // Redis replies an empty set for tips, key specifications and a command without subcommands.
+  out.set(0);  // Tips.
+  out.set(0);  // Key specifications.
+  if (spec.subcommands.empty()) {
+    out.set(0);
+    return;
+  }
   out.array(spec.subcommands.size());
   for (const CommandSpec& sub : spec.subcommands) write_info(sub, out);
 }
@@ -88,7 +85,12 @@ void command_count(Call& c) {
   c.out.integer(static_cast<std::int64_t>(CommandTable::get().all().size()));
 }
 
+// COMMAND LIST [FILTERBY ...]: filters are not supported, so any argument is a syntax error.
 void command_list(Call& c) {
+  if (c.args.size() > 2) {
+    c.out.error(kErrSyntax);
+    return;
+  }
   const auto all = CommandTable::get().all();
   c.out.array(all.size());
   for (const CommandSpec* spec : all) c.out.bulk(spec->name);
@@ -104,7 +106,7 @@ void command_info(Call& c) {
     if (const CommandSpec* spec = find_any(c.args[i])) {
       write_info(*spec, c.out);
     } else {
-      c.out.null_array();
+      c.out.null();
     }
   }
 }
@@ -127,18 +129,18 @@ void command_docs(Call& c) {
 }
 
 const CommandSpec kCommandSubcommands[] = {
-    {"command|count", 2, kLoading | kStale, 0, 0, 0, command_count, "server",
+    {"command|count", 2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_count, "server",
      "Returns a count of commands."},
-    {"command|list", -2, kLoading | kStale, 0, 0, 0, command_list, "server",
+    {"command|list", -2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_list, "server",
      "Returns a list of command names."},
-    {"command|info", -2, kLoading | kStale, 0, 0, 0, command_info, "server",
+    {"command|info", -2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_info, "server",
      "Returns information about one, multiple or all commands."},
-    {"command|docs", -2, kLoading | kStale, 0, 0, 0, command_docs, "server",
+    {"command|docs", -2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_docs, "server",
      "Returns documentary information about one, multiple or all commands."},
 };
 
 const CommandSpec kCommands[] = {
-    {"command", -1, kLoading | kStale, 0, 0, 0, command_all, "server",
+    {"command", -1, kLoading | kStale, "@slow @connection", 0, 0, 0, command_all, "server",
      "Returns detailed information about all commands.", kCommandSubcommands},
 };
 

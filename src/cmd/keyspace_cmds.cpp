@@ -29,15 +29,18 @@ void flush_cmd(Call& c) {
 }
 
 const CommandSpec kCommands[] = {
-    {"del", -2, kWrite, 1, -1, 1, del_cmd, "generic", "Deletes one or more keys."},
-    {"unlink", -2, kWrite | kFast, 1, -1, 1, del_cmd, "generic",
+    {"del", -2, kWrite, "@keyspace @write @slow", 1, -1, 1, del_cmd, "generic",
+     "Deletes one or more keys."},
+    {"unlink", -2, kWrite | kFast, "@keyspace @write @fast", 1, -1, 1, del_cmd, "generic",
      "Asynchronously deletes one or more keys."},
-    {"exists", -2, kReadonly | kFast, 1, -1, 1, exists_cmd, "generic",
+    {"exists", -2, kReadonly | kFast, "@keyspace @read @fast", 1, -1, 1, exists_cmd, "generic",
      "Determines whether one or more keys exist."},
-    {"dbsize", 1, kReadonly | kFast, 0, 0, 0, dbsize_cmd, "server",
+    {"dbsize", 1, kReadonly | kFast, "@keyspace @read @fast", 0, 0, 0, dbsize_cmd, "server",
      "Returns the number of keys in the database."},
-    {"flushdb", -1, kWrite, 0, 0, 0, flush_cmd, "server", "Removes all keys from the current database."},
-    {"flushall", -1, kWrite, 0, 0, 0, flush_cmd, "server", "Removes all keys from all databases."},
+    {"flushdb", -1, kWrite, "@keyspace @write @slow @dangerous", 0, 0, 0, flush_cmd, "server",
+     "Removes all keys from the current database."},
+    {"flushall", -1, kWrite, "@keyspace @write @slow @dangerous", 0, 0, 0, flush_cmd, "server",
+     "Removes all keys from all databases."},
 };
 
 }  // namespace

@@ -172,7 +172,8 @@ void info_cmd(Call& c) {
   std::vector<bool> wanted(std::size(kSections), c.args.size() == 1);
   for (std::size_t i = 1; i < c.args.size(); ++i) {
     const std::string_view arg = c.args[i];
-    const bool every = NameEq{}(arg, "default") || NameEq{}(arg, "all") || NameEq{}(arg, "everything");
+    const bool every =
+        NameEq{}(arg, "default") || NameEq{}(arg, "all") || NameEq{}(arg, "everything");
     for (std::size_t j = 0; j < std::size(kSections); ++j) {
       if (every || NameEq{}(arg, kSections[j].name)) wanted[j] = true;
     }
@@ -190,19 +191,32 @@ void info_cmd(Call& c) {
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted yet, so the save flags only
 // need to be valid. A successful SHUTDOWN sends no reply: the connection just closes.
 void shutdown_cmd(Call& c) {
+  bool save = false;
+  bool nosave = false;
   bool abort = false;
+  bool other = false;
   for (std::size_t i = 1; i < c.args.size(); ++i) {
     const std::string_view a = c.args[i];
     if (NameEq{}(a, "abort")) {
       abort = true;
-    } else if (!NameEq{}(a, "nosave") && !NameEq{}(a, "save") && !NameEq{}(a, "now") &&
-               !NameEq{}(a, "force")) {
+    } else if (NameEq{}(a, "save")) {
+      save = true;
+    } else if (NameEq{}(a, "nosave")) {
+      nosave = true;
+    } else if (NameEq{}(a, "now") || NameEq{}(a, "force")) {
+      other = true;
+    } else {
       c.out.error(kErrSyntax);
       return;
     }
   }
+  // As in Redis: ABORT goes alone (repeats allowed), and SAVE excludes NOSAVE.
+  if ((abort && (save || nosave || other)) || (save && nosave)) {
+    c.out.error(kErrSyntax);
+    return;
+  }
   if (abort) {
-    c.out.error(c.args.size() == 2 ? "ERR No shutdown in progress." : kErrSyntax);
+    c.out.error("ERR No shutdown in progress.");
     return;
   }
   if (c.server.request_shutdown) c.server.request_shutdown();
@@ -210,11 +224,12 @@ void shutdown_cmd(Call& c) {
 }
 
 const CommandSpec kCommands[] = {
-    {"info", -1, kLoading | kStale, 0, 0, 0, info_cmd, "server",
+    {"info", -1, kLoading | kStale, "@slow @dangerous", 0, 0, 0, info_cmd, "server",
      "Returns information and statistics about the server."},
-    {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.",
-     config_subcommands()},
-    {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, shutdown_cmd, "server",
+    {"config", -2, 0, "@slow", 0, 0, 0, nullptr, "server",
+     "A container for server configuration commands.", config_subcommands()},
+    {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
+     "@admin @slow @dangerous", 0, 0, 0, shutdown_cmd, "server",
      "Synchronously saves the database(s) to disk and shuts down the Redis server."},
 };
 

@@ -18,11 +18,11 @@ struct CommandSpec;
 /// ClientRegistry: fields marked "shared" are written by the owner under the registry's lock
 /// (ClientRegistry::update) and read by other threads under it; the owner may read them without it.
 struct Session {
-  std::uint64_t id = 0;        ///< CLIENT ID.
-  std::string addr;            ///< Peer "ip:port".
-  std::string laddr;           ///< Local "ip:port".
-  int fd = -1;                 ///< Socket descriptor.
-  std::int64_t created_ms = 0; ///< When the connection was accepted (steady clock).
+  std::uint64_t id = 0;            ///< CLIENT ID.
+  std::string addr;                ///< Peer "ip:port".
+  std::string laddr;               ///< Local "ip:port".
+  int fd = -1;                     ///< Socket descriptor.
+  std::int64_t created_ms = 0;     ///< When the connection was accepted (steady clock).
   bool close_after_reply = false;  ///< Owner only: close once the pending replies are written.
 
   std::string name;      ///< shared: CLIENT SETNAME.
@@ -31,8 +31,8 @@ struct Session {
   int db = 0;            ///< shared: SELECT.
   int resp = 2;          ///< shared: HELLO.
 
-  std::atomic<std::int64_t> last_ms{0};                ///< Last command time (steady clock).
-  std::atomic<const CommandSpec*> last_cmd{nullptr};   ///< Last command run.
+  std::atomic<std::int64_t> last_ms{0};               ///< Last command time (steady clock).
+  std::atomic<const CommandSpec*> last_cmd{nullptr};  ///< Last command run.
 };
 
 /// Every live session, for CLIENT LIST and the connected-clients count. Thread-safe.

@@ -60,13 +60,15 @@ void msetnx_cmd(Call& c) {
 }
 
 const CommandSpec kCommands[] = {
-    {"get", 2, kReadonly | kFast, 1, 1, 1, get_cmd, "string", "Returns the string value of a key."},
-    {"set", -3, kWrite | kDenyOom, 1, 1, 1, set_cmd, "string", "Sets the string value of a key."},
-    {"mget", -2, kReadonly | kFast, 1, -1, 1, mget_cmd, "string",
+    {"get", 2, kReadonly | kFast, "@read @string @fast", 1, 1, 1, get_cmd, "string",
+     "Returns the string value of a key."},
+    {"set", -3, kWrite | kDenyOom, "@write @string @slow", 1, 1, 1, set_cmd, "string",
+     "Sets the string value of a key."},
+    {"mget", -2, kReadonly | kFast, "@read @string @fast", 1, -1, 1, mget_cmd, "string",
      "Atomically returns the string values of one or more keys."},
-    {"mset", -3, kWrite | kDenyOom, 1, -1, 2, mset_cmd, "string",
+    {"mset", -3, kWrite | kDenyOom, "@write @string @slow", 1, -1, 2, mset_cmd, "string",
      "Atomically creates or modifies the string values of one or more keys."},
-    {"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, msetnx_cmd, "string",
+    {"msetnx", -3, kWrite | kDenyOom, "@write @string @slow", 1, -1, 2, msetnx_cmd, "string",
      "Atomically modifies the string values of one or more keys only when all keys don't exist."},
 };
 

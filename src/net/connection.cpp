@@ -1,8 +1,9 @@
 #include "net/connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/write.hpp>
 #include <cstring>
-#include <spdlog/spdlog.h>
 
 namespace kv::net {
 
@@ -87,11 +88,9 @@ void Connection::read() {
   if (pending_.size() >= kMaxPendingOutput) return;  // Resumed by on_write.
   prepare_buffer();
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(in_.get() + in_end_, in_cap_ - in_end_),
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-        self->on_read(ec, n);
-      });
+  socket_.async_read_some(asio::buffer(in_.get() + in_end_, in_cap_ - in_end_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      std::size_t n) { self->on_read(ec, n); });
 }
 
 void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
@@ -105,7 +104,8 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
   server.stats.add(cmd::kStatNetInput, n);
   session_.last_ms.store(cmd::steady_ms(), std::memory_order_relaxed);
   process();
-  const auto limit = static_cast<std::size_t>(server.settings.query_buffer_limit.load(std::memory_order_relaxed));
+  const auto limit =
+      static_cast<std::size_t>(server.settings.query_buffer_limit.load(std::memory_order_relaxed));
   if (!session_.close_after_reply && in_end_ - in_begin_ > limit) {
     spdlog::warn("closing client {} that reached max query buffer length", session_.id);
     close();

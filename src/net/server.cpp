@@ -1,13 +1,14 @@
 #include "net/server.hpp"
 
-#include "cmd/errors.hpp"
+#include <spdlog/spdlog.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <stdexcept>
-#include <spdlog/spdlog.h>
+
+#include "cmd/errors.hpp"
 
 namespace kv::net {
 
@@ -38,7 +39,8 @@ Server::Server(IoContextPool& pool, cmd::Dispatcher& dispatcher, const std::stri
     throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + ": " +
                              e.code().message());
   }
-  for (std::size_t i = 0; i < pool_.size(); ++i) connections_.push_back(std::make_unique<ConnectionSet>());
+  for (std::size_t i = 0; i < pool_.size(); ++i)
+    connections_.push_back(std::make_unique<ConnectionSet>());
 }
 
 unsigned short Server::port() const { return acceptor_.local_endpoint().port(); }
@@ -46,10 +48,10 @@ unsigned short Server::port() const { return acceptor_.local_endpoint().port(); 
 void Server::start() { accept(); }
 
 void Server::accept() {
-  acceptor_.async_accept(pool_.next(), [this](const boost::system::error_code& ec,
-                                              asio::ip::tcp::socket socket) {
-    on_accept(ec, std::move(socket));
-  });
+  acceptor_.async_accept(pool_.next(),
+                         [this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
+                           on_accept(ec, std::move(socket));
+                         });
 }
 
 void Server::on_accept(const boost::system::error_code& ec, asio::ip::tcp::socket socket) {

@@ -3,10 +3,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cmd/dispatcher.hpp"

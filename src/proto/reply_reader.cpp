@@ -24,11 +24,30 @@ ReadStatus read_one(std::string_view in, std::size_t& pos, Reply& out, int depth
   const std::size_t after = cr_at + 2;
   std::int64_t n = 0;
   switch (type) {
-    case '+': out.type = Reply::Type::simple; out.str.assign(line); pos = after; return ReadStatus::reply;
-    case '-': out.type = Reply::Type::error; out.str.assign(line); pos = after; return ReadStatus::reply;
-    case ',': out.type = Reply::Type::dbl; out.str.assign(line); pos = after; return ReadStatus::reply;
-    case '(': out.type = Reply::Type::big_number; out.str.assign(line); pos = after; return ReadStatus::reply;
-    case '_': out.type = Reply::Type::null; pos = after; return ReadStatus::reply;
+    case '+':
+      out.type = Reply::Type::simple;
+      out.str.assign(line);
+      pos = after;
+      return ReadStatus::reply;
+    case '-':
+      out.type = Reply::Type::error;
+      out.str.assign(line);
+      pos = after;
+      return ReadStatus::reply;
+    case ',':
+      out.type = Reply::Type::dbl;
+      out.str.assign(line);
+      pos = after;
+      return ReadStatus::reply;
+    case '(':
+      out.type = Reply::Type::big_number;
+      out.str.assign(line);
+      pos = after;
+      return ReadStatus::reply;
+    case '_':
+      out.type = Reply::Type::null;
+      pos = after;
+      return ReadStatus::reply;
     case '#':
       out.type = Reply::Type::boolean;
       out.integer = line == "t" ? 1 : 0;
@@ -52,7 +71,9 @@ ReadStatus read_one(std::string_view in, std::size_t& pos, Reply& out, int depth
       const std::size_t len = static_cast<std::size_t>(n);
       if (in.size() < after + len + 2) return ReadStatus::need_more;
       std::string_view body = in.substr(after, len);
-      out.type = type == '$' ? Reply::Type::bulk : type == '=' ? Reply::Type::verbatim : Reply::Type::error;
+      out.type = type == '$'   ? Reply::Type::bulk
+                 : type == '=' ? Reply::Type::verbatim
+                               : Reply::Type::error;
       if (type == '=' && body.size() >= 4) body.remove_prefix(4);
       out.str.assign(body);
       pos = after + len + 2;
@@ -71,7 +92,7 @@ ReadStatus read_one(std::string_view in, std::size_t& pos, Reply& out, int depth
         pos = after;
         return ReadStatus::reply;
       }
-      out.type = type == '*' ? Reply::Type::array
+      out.type = type == '*'   ? Reply::Type::array
                  : type == '~' ? Reply::Type::set
                  : type == '>' ? Reply::Type::push
                                : Reply::Type::map;

@@ -13,12 +13,25 @@ namespace kv::proto {
 /// One reply, with its nested elements for aggregates.
 struct Reply {
   /// The RESP type the reply arrived as.
-  enum class Type { simple, error, integer, bulk, null, array, map, set, push, dbl, boolean, verbatim,
-                    big_number };
+  enum class Type {
+    simple,
+    error,
+    integer,
+    bulk,
+    null,
+    array,
+    map,
+    set,
+    push,
+    dbl,
+    boolean,
+    verbatim,
+    big_number
+  };
   Type type = Type::null;
-  std::string str;                ///< simple, error, bulk, verbatim (without "txt:"), dbl, big_number
-  std::int64_t integer = 0;       ///< integer; boolean as 0 or 1
-  std::vector<Reply> elements;    ///< array, set, push; map as key, value, key, value ...
+  std::string str;              ///< simple, error, bulk, verbatim (without "txt:"), dbl, big_number
+  std::int64_t integer = 0;     ///< integer; boolean as 0 or 1
+  std::vector<Reply> elements;  ///< array, set, push; map as key, value, key, value ...
 };
 
 /// What one ReplyReader::parse() call found.

@@ -35,9 +35,15 @@ void ReplyWriter::bulk(std::string_view bytes) {
   out_->append("\r\n");
 }
 
-void ReplyWriter::null() { out_->append(resp_ == 3 ? "_\r\n" : "$-1\r\n"); }
+void ReplyWriter::null() {
+  using namespace std::string_view_literals;
+  out_->append(resp_ == 3 ? "_\r\n"sv : "$-1\r\n"sv);
+}
 
-void ReplyWriter::null_array() { out_->append(resp_ == 3 ? "_\r\n" : "*-1\r\n"); }
+void ReplyWriter::null_array() {
+  using namespace std::string_view_literals;
+  out_->append(resp_ == 3 ? "_\r\n"sv : "*-1\r\n"sv);
+}
 
 void ReplyWriter::array(std::size_t n) { header('*', static_cast<std::int64_t>(n)); }
 
@@ -49,7 +55,9 @@ void ReplyWriter::map(std::size_t n) {
   }
 }
 
-void ReplyWriter::set(std::size_t n) { header(resp_ == 3 ? '~' : '*', static_cast<std::int64_t>(n)); }
+void ReplyWriter::set(std::size_t n) {
+  header(resp_ == 3 ? '~' : '*', static_cast<std::int64_t>(n));
+}
 
 void ReplyWriter::dbl(double d) {
   char buf[64];

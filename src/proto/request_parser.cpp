@@ -68,12 +68,24 @@ std::size_t read_double_quoted(std::string_view line, std::size_t i, std::string
     } else if (c == '\\' && i + 1 < line.size()) {
       const char e = line[i + 1];
       switch (e) {
-        case 'n': token.push_back('\n'); break;
-        case 'r': token.push_back('\r'); break;
-        case 't': token.push_back('\t'); break;
-        case 'b': token.push_back('\b'); break;
-        case 'a': token.push_back('\a'); break;
-        default: token.push_back(e); break;
+        case 'n':
+          token.push_back('\n');
+          break;
+        case 'r':
+          token.push_back('\r');
+          break;
+        case 't':
+          token.push_back('\t');
+          break;
+        case 'b':
+          token.push_back('\b');
+          break;
+        case 'a':
+          token.push_back('\a');
+          break;
+        default:
+          token.push_back(e);
+          break;
       }
       i += 2;
     } else if (c == '"') {

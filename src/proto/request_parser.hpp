@@ -21,7 +21,8 @@ inline constexpr std::size_t kBigBulk = 32 * 1024;
 
 /// What one parse() call found.
 enum class ParseStatus {
-  command,    ///< One whole command; args() holds it. An empty command (`*0`, blank line) has no args.
+  command,    ///< One whole command; args() holds it. An empty command (`*0`, blank line) has no
+              ///< args.
   need_more,  ///< The input ends inside a command; call again with the same start and more bytes.
   error,      ///< A protocol error; error() holds Redis's reply text. The connection must close.
 };
@@ -35,11 +36,11 @@ struct ParseResult {
 /// Parses one command at a time from the front of a connection's unread bytes.
 ///
 /// The caller passes the unread bytes starting at the first byte of the current command. After
-/// need_more it calls again with the same bytes plus more (they may have moved in memory: the parser
-/// keeps offsets, not pointers), and the parser resumes where it stopped, so no byte is scanned twice.
-/// args() are views into the input (or, for inline commands, into the parser) valid until the next
-/// parse() call or until the caller moves or drops the input. One parser per connection; not
-/// thread-safe.
+/// need_more it calls again with the same bytes plus more (they may have moved in memory: the
+/// parser keeps offsets, not pointers), and the parser resumes where it stopped, so no byte is
+/// scanned twice. args() are views into the input (or, for inline commands, into the parser) valid
+/// until the next parse() call or until the caller moves or drops the input. One parser per
+/// connection; not thread-safe.
 class RequestParser {
  public:
   /// `max_bulk_len` is proto-max-bulk-len.

@@ -1,6 +1,9 @@
 // kvd: wires the store, the command table and the network pool together, and runs them.
 #include <fcntl.h>
 #include <signal.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,9 +11,6 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cmd/dispatcher.hpp"
 #include "net/server.hpp"
@@ -50,7 +50,8 @@ int daemonize(int& ready_fd) {
     close(fds[1]);
     std::string report;
     char buf[256];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) report.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;)
+      report.append(buf, static_cast<std::size_t>(n));
     if (report == "0") _exit(0);
     std::fprintf(stderr, "kvd: %s\n", report.empty() ? "failed to start" : report.c_str() + 1);
     _exit(1);
@@ -84,9 +85,12 @@ void report_ready(int& ready_fd, bool ok, const std::string& reason = {}) {
 int main(int argc, char** argv) {
   kv::cmd::Settings settings;
   switch (kv::server::parse_options(argc, argv, settings)) {
-    case kv::server::OptionsOutcome::exit_ok: return 0;
-    case kv::server::OptionsOutcome::exit_error: return 1;
-    case kv::server::OptionsOutcome::run: break;
+    case kv::server::OptionsOutcome::exit_ok:
+      return 0;
+    case kv::server::OptionsOutcome::exit_error:
+      return 1;
+    case kv::server::OptionsOutcome::run:
+      break;
   }
   int ready_fd = -1;
   if (settings.daemonize && daemonize(ready_fd) != 0) {
@@ -101,7 +105,8 @@ int main(int argc, char** argv) {
     kv::cmd::ServerContext context(store, settings);
     kv::cmd::Dispatcher dispatcher(context);
     kv::net::IoContextPool pool(static_cast<std::size_t>(settings.threads));
-    kv::net::Server server(pool, dispatcher, settings.bind, static_cast<unsigned short>(settings.port));
+    kv::net::Server server(pool, dispatcher, settings.bind,
+                           static_cast<unsigned short>(settings.port));
 
     boost::asio::signal_set signals(pool.at(0), SIGINT, SIGTERM);
     context.request_shutdown = [&] {

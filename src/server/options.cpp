@@ -111,12 +111,13 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
     const auto maxclients = vm["maxclients"].as<std::int64_t>();
     if (maxclients < 1) throw std::runtime_error("--maxclients must be at least 1");
     s.maxclients = maxclients;
-    s.proto_max_bulk_len = memory_value("proto-max-bulk-len", vm["proto-max-bulk-len"].as<std::string>());
+    s.proto_max_bulk_len =
+        memory_value("proto-max-bulk-len", vm["proto-max-bulk-len"].as<std::string>());
     if (s.proto_max_bulk_len < 1024 * 1024 || s.proto_max_bulk_len > 0x7fffffff) {
       throw std::runtime_error("--proto-max-bulk-len must be between 1mb and 2147483647");
     }
-    s.query_buffer_limit =
-        memory_value("client-query-buffer-limit", vm["client-query-buffer-limit"].as<std::string>());
+    s.query_buffer_limit = memory_value("client-query-buffer-limit",
+                                        vm["client-query-buffer-limit"].as<std::string>());
     if (s.query_buffer_limit < 1024 * 1024) {
       throw std::runtime_error("--client-query-buffer-limit must be at least 1mb");
     }

@@ -11,8 +11,8 @@ Entry* Entry::create(std::string_view key, std::string_view value) {
   assert(key.size() <= kMaxKey && value.size() <= kMaxValue);
   void* mem = std::malloc(sizeof(Entry) + key.size() + value.size());
   if (mem == nullptr) throw std::bad_alloc();
-  auto* e = new (mem) Entry(static_cast<std::uint32_t>(key.size()),
-                            static_cast<std::uint32_t>(value.size()));
+  auto* e = new (mem)
+      Entry(static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(value.size()));
   if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(e->data() + key.size(), value.data(), value.size());
   return e;

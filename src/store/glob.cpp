@@ -20,23 +20,26 @@ bool class_matches(std::string_view pat, std::size_t i, char c, bool nocase, std
     ++i;
   }
   bool match = false;
-  c = fold(c, nocase);
   while (true) {
     if (i + 1 < n && pat[i] == '\\') {
       ++i;
-      if (fold(pat[i], nocase) == c) match = true;
+      if (pat[i] == c) match = true;  // Redis compares escaped bytes exactly, even with nocase.
     } else if (i < n && pat[i] == ']') {
       break;
     } else if (i >= n) {
       --i;
       break;
     } else if (i + 2 < n && pat[i + 1] == '-') {
-      char lo = fold(pat[i], nocase);
-      char hi = fold(pat[i + 2], nocase);
+      // Redis orders the bounds first and folds case after, so [M-a] is [a-m] without case.
+      char lo = pat[i];
+      char hi = pat[i + 2];
       if (lo > hi) std::swap(lo, hi);
-      if (c >= lo && c <= hi) match = true;
+      lo = fold(lo, nocase);
+      hi = fold(hi, nocase);
+      const char folded = fold(c, nocase);
+      if (folded >= lo && folded <= hi) match = true;
       i += 2;
-    } else if (fold(pat[i], nocase) == c) {
+    } else if (fold(pat[i], nocase) == fold(c, nocase)) {
       match = true;
     }
     ++i;
@@ -66,6 +69,9 @@ bool token_matches(std::string_view pat, std::size_t p, char c, bool nocase, std
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
+  // Redis's matcher never runs its loop on an empty subject, so only an empty pattern matches
+  // it: "*" does not match "" (KEYS special-cases a lone "*").
+  if (str.empty()) return pattern.empty();
   constexpr std::size_t kNone = std::string_view::npos;
   std::size_t p = 0;
   std::size_t s = 0;

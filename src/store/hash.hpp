@@ -35,8 +35,12 @@ inline std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
   const char* p = bytes.data();
   std::size_t n = bytes.size();
   std::uint64_t h = fold(seed ^ k0, n ^ k1);
+  // The seed is mixed into every key-controlled factor: a factor the key alone could make zero
+  // would erase the seed and all earlier bytes, giving collisions that hold for every seed.
+  const std::uint64_t s1 = seed ^ k1;
+  const std::uint64_t s2 = seed ^ k2;
   while (n > 16) {
-    h = fold(detail::load64(p) ^ k1, detail::load64(p + 8) ^ h);
+    h = fold(detail::load64(p) ^ s1, detail::load64(p + 8) ^ h);
     p += 16;
     n -= 16;
   }
@@ -53,7 +57,7 @@ inline std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
         (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
         static_cast<unsigned char>(p[n - 1]);
   }
-  return fold(fold(a ^ k2, b ^ h) ^ bytes.size(), k0 ^ h);
+  return fold(fold(a ^ s2, b ^ h) ^ bytes.size(), k0 ^ h);
 }
 
 }  // namespace kv::store

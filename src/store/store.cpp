@@ -22,7 +22,8 @@ Store::KeyPlan::KeyPlan(const Store& store, std::span<const std::string_view> ke
   stripes_.reserve(keys.size() / step + 1);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     hashes_.push_back(i % step == 0 ? store.hash(keys[i]) : 0);
-    if (i % step == 0) stripes_.push_back(static_cast<std::uint32_t>(store.stripe_index(hashes_[i])));
+    if (i % step == 0)
+      stripes_.push_back(static_cast<std::uint32_t>(store.stripe_index(hashes_[i])));
   }
   std::sort(stripes_.begin(), stripes_.end());
   stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
@@ -181,7 +182,8 @@ StoreMetrics Store::metrics() const {
   StoreMetrics m;
   m.keys = size();
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
-    m.value_bytes += static_cast<std::uint64_t>(stripes_[i].value_bytes.load(std::memory_order_relaxed));
+    m.value_bytes +=
+        static_cast<std::uint64_t>(stripes_[i].value_bytes.load(std::memory_order_relaxed));
   }
   m.gets = ops_.sum(kGet);
   m.sets = ops_.sum(kSet);

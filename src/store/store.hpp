@@ -14,6 +14,7 @@
 
 #include "store/counters.hpp"
 #include "store/hash.hpp"
+#include "store/rw_lock.hpp"
 #include "store/table.hpp"
 
 namespace kv::store {
@@ -79,7 +80,7 @@ class Store {
   enum Op : std::size_t { kGet, kSet, kDel, kOpCount };
 
   struct alignas(64) Stripe {
-    mutable std::shared_mutex mu;
+    mutable RwLock mu;
     Table table;
     // Written under the exclusive lock, read without it by metrics.
     std::atomic<std::int64_t> value_bytes{0};

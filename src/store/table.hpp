@@ -46,9 +46,7 @@ class Table {
  private:
   static constexpr std::uintptr_t kPtrMask = (std::uintptr_t{1} << 48) - 1;
   static std::uintptr_t tag_of(std::uint64_t hash) { return (hash >> 16) & 0xffff; }
-  static Entry* entry_of(std::uintptr_t slot) {
-    return reinterpret_cast<Entry*>(slot & kPtrMask);
-  }
+  static Entry* entry_of(std::uintptr_t slot) { return reinterpret_cast<Entry*>(slot & kPtrMask); }
   static std::uintptr_t make_slot(Entry* e, std::uint64_t hash) {
     return reinterpret_cast<std::uintptr_t>(e) | (tag_of(hash) << 48);
   }

@@ -1,10 +1,10 @@
 // Many clients at once on a multi-threaded kvd: no lost writes, no torn multi-key operations.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "harness.hpp"
 
@@ -14,7 +14,8 @@ namespace {
 std::vector<std::string> group_keys(int group) {
   std::vector<std::string> keys;
   // Sixteen keys whose names spread over many stripes.
-  for (int i = 0; i < 16; ++i) keys.push_back("g" + std::to_string(group) + ":" + std::to_string(i * 7919));
+  for (int i = 0; i < 16; ++i)
+    keys.push_back("g" + std::to_string(group) + ":" + std::to_string(i * 7919));
   return keys;
 }
 
@@ -138,7 +139,8 @@ TEST(Concurrency, MsetnxHasOneWinnerPerRound) {
       for (int r = 0; r < kRounds; ++r) {
         const std::string a = "nx:" + std::to_string(r) + ":a";
         const std::string b = "nx:" + std::to_string(r) + ":b";
-        if (client.call({"MSETNX", a, std::to_string(t), b, std::to_string(t)}).integer == 1) ++wins;
+        if (client.call({"MSETNX", a, std::to_string(t), b, std::to_string(t)}).integer == 1)
+          ++wins;
       }
     });
   }
@@ -147,7 +149,8 @@ TEST(Concurrency, MsetnxHasOneWinnerPerRound) {
   // Each round's two keys were written by the same winner.
   RawClient client(kvd.port());
   for (int r = 0; r < kRounds; ++r) {
-    const auto reply = client.call({"MGET", "nx:" + std::to_string(r) + ":a", "nx:" + std::to_string(r) + ":b"});
+    const auto reply =
+        client.call({"MGET", "nx:" + std::to_string(r) + ":a", "nx:" + std::to_string(r) + ":b"});
     ASSERT_EQ(reply.elements.size(), 2u);
     EXPECT_EQ(reply.elements[0].str, reply.elements[1].str);
   }
@@ -162,7 +165,8 @@ TEST(Concurrency, ShutdownWhileClientsAreBusyExitsZero) {
       try {
         RawClient client(kvd.port());
         for (int i = 0; !stop.load() && i < 100000; ++i) {
-          if (client.call_raw({"SET", "busy" + std::to_string(t), std::to_string(i)}).empty()) break;
+          if (client.call_raw({"SET", "busy" + std::to_string(t), std::to_string(i)}).empty())
+            break;
         }
       } catch (const std::exception&) {
         // The server going away mid-command is expected here.

@@ -127,9 +127,19 @@ Kvd::Kvd(int port, std::vector<std::string> extra)
 RedisServer::RedisServer(int port, std::vector<std::string> extra)
     : ServerProcess(
           [&] {
-            std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port),
-                                             "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                             "no", "--daemonize", "no", "--loglevel", "warning"};
+            std::vector<std::string> argv = {"redis-server",
+                                             "--port",
+                                             std::to_string(port),
+                                             "--bind",
+                                             "127.0.0.1",
+                                             "--save",
+                                             "",
+                                             "--appendonly",
+                                             "no",
+                                             "--daemonize",
+                                             "no",
+                                             "--loglevel",
+                                             "warning"};
             argv.insert(argv.end(), extra.begin(), extra.end());
             return argv;
           }(),
@@ -146,7 +156,8 @@ CommandResult run_command(const std::vector<std::string>& argv_in, std::string_v
     dup2(in_pipe[0], STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+      close(fd);
     execvp(args[0], args.data());
     _exit(127);
   }

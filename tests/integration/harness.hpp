@@ -54,7 +54,8 @@ class Kvd : public ServerProcess {
 /// Debian's redis-server on a free port, with no persistence, and extra options.
 class RedisServer : public ServerProcess {
  public:
-  explicit RedisServer(std::vector<std::string> extra = {}) : RedisServer(free_port(), std::move(extra)) {}
+  explicit RedisServer(std::vector<std::string> extra = {})
+      : RedisServer(free_port(), std::move(extra)) {}
   RedisServer(int port, std::vector<std::string> extra);
 };
 

@@ -1,8 +1,8 @@
 // Protocol edge cases and errors, byte for byte against Debian's redis-server.
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "harness.hpp"
 
@@ -24,13 +24,15 @@ std::vector<ProtocolCase> cases() {
        "+PONG\r\n+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n", true},
       {"negative_count_ignored", "*-1\r\n" + ping, "+PONG\r\n", false},
       {"zero_count_ignored", "*0\r\n" + ping, "+PONG\r\n", false},
-      {"count_above_int_max", "*2147483648\r\n", "-ERR Protocol error: invalid multibulk length\r\n",
-       true},
+      {"count_above_int_max", "*2147483648\r\n",
+       "-ERR Protocol error: invalid multibulk length\r\n", true},
       {"count_with_plus", "*+1\r\n", "-ERR Protocol error: invalid multibulk length\r\n", true},
       {"expected_dollar", "*1\r\n:4\r\nPING\r\n", "-ERR Protocol error: expected '$', got ':'\r\n",
        true},
-      {"negative_bulk_length", "*1\r\n$-1\r\n", "-ERR Protocol error: invalid bulk length\r\n", true},
-      {"bulk_too_big", "*1\r\n$536870913\r\n", "-ERR Protocol error: invalid bulk length\r\n", true},
+      {"negative_bulk_length", "*1\r\n$-1\r\n", "-ERR Protocol error: invalid bulk length\r\n",
+       true},
+      {"bulk_too_big", "*1\r\n$536870913\r\n", "-ERR Protocol error: invalid bulk length\r\n",
+       true},
       {"bulk_not_a_number", "*1\r\n$abc\r\n", "-ERR Protocol error: invalid bulk length\r\n", true},
       {"inline_ping", "PING\r\n", "+PONG\r\n", false},
       {"inline_lf_only", "ECHO hi\n", "$2\r\nhi\r\n", false},
@@ -41,8 +43,8 @@ std::vector<ProtocolCase> cases() {
        "+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n", true},
       {"inline_quote_not_followed_by_space", "ECHO \"a\"b\r\n",
        "-ERR Protocol error: unbalanced quotes in request\r\n", true},
-      {"too_big_inline", std::string(70 * 1024, 'a'), "-ERR Protocol error: too big inline request\r\n",
-       true},
+      {"too_big_inline", std::string(70 * 1024, 'a'),
+       "-ERR Protocol error: too big inline request\r\n", true},
       {"too_big_mbulk_count", "*" + std::string(70 * 1024, '1'),
        "-ERR Protocol error: too big mbulk count string\r\n", true},
       {"too_big_bulk_count", "*1\r\n$" + std::string(70 * 1024, '1'),

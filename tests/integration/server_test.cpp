@@ -1,4 +1,5 @@
 // The real kvd over loopback: pipelining with hiredis, lifecycle, limits, options.
+#include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
 #include <unistd.h>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "harness.hpp"
 
@@ -168,11 +167,11 @@ TEST(Server, BadOptionsExitNonZeroWithMessage) {
 
 TEST(Server, PortInUseFailsToStart) {
   Kvd first;
-  const auto r = run_command({binary_dir() + "/kvd", "--port", std::to_string(first.port())},
-                             {}, std::chrono::seconds(20));
+  const auto r = run_command({binary_dir() + "/kvd", "--port", std::to_string(first.port())}, {},
+                             std::chrono::seconds(20));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
-                      ": Address already in use"),
+                       ": Address already in use"),
             std::string::npos)
       << r.err;
 }
@@ -209,8 +208,8 @@ TEST(Server, BindAcceptsHostNames) {
 
 TEST(Server, DaemonizeReportsBindFailure) {
   Kvd first;
-  const auto r = run_command({binary_dir() + "/kvd", "--port", std::to_string(first.port()),
-                              "--daemonize", "yes"});
+  const auto r = run_command(
+      {binary_dir() + "/kvd", "--port", std::to_string(first.port()), "--daemonize", "yes"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("kvd:"), std::string::npos);
 }

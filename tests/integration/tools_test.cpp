@@ -1,7 +1,7 @@
 // Debian's redis-cli and redis-benchmark against kvd.
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "harness.hpp"
 
@@ -22,10 +22,10 @@ TEST(RedisCli, MsetMgetDelInfo) {
   EXPECT_EQ(cli(kvd.port(), {"MGET", "a"}).out, "\n");
   const auto info = cli(kvd.port(), {"INFO"});
   EXPECT_EQ(info.exit_code, 0);
-  for (const char* needle : {"# Server", "redis_version:", "# Clients", "connected_clients:1",
-                             "# Memory", "used_memory:", "# Stats", "total_commands_processed:",
-                             "# Store", "keys_stored:0", "set_ops:2", "get_ops:4",
-                             "delete_ops:3", "# Keyspace", "loading:0"}) {
+  for (const char* needle :
+       {"# Server", "redis_version:", "# Clients", "connected_clients:1", "# Memory",
+        "used_memory:", "# Stats", "total_commands_processed:", "# Store", "keys_stored:0",
+        "set_ops:2", "get_ops:4", "delete_ops:3", "# Keyspace", "loading:0"}) {
     EXPECT_NE(info.out.find(needle), std::string::npos) << needle;
   }
   const auto stats = cli(kvd.port(), {"INFO", "stats"});
