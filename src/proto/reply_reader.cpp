@@ -23,42 +23,31 @@ ReadStatus read_one(std::string_view in, std::size_t& pos, Reply& out, int depth
   const std::string_view line = in.substr(pos + 1, cr_at - pos - 1);
   const std::size_t after = cr_at + 2;
   std::int64_t n = 0;
+  // Single-line replies: the line is the whole value.
   switch (type) {
     case '+':
-      out.type = Reply::Type::simple;
-      out.str.assign(line);
-      pos = after;
-      return ReadStatus::reply;
     case '-':
-      out.type = Reply::Type::error;
-      out.str.assign(line);
-      pos = after;
-      return ReadStatus::reply;
     case ',':
-      out.type = Reply::Type::dbl;
-      out.str.assign(line);
-      pos = after;
-      return ReadStatus::reply;
     case '(':
-      out.type = Reply::Type::big_number;
-      out.str.assign(line);
-      pos = after;
-      return ReadStatus::reply;
     case '_':
-      out.type = Reply::Type::null;
-      pos = after;
-      return ReadStatus::reply;
     case '#':
-      out.type = Reply::Type::boolean;
-      out.integer = line == "t" ? 1 : 0;
-      pos = after;
-      return ReadStatus::reply;
     case ':':
-      if (!parse_int64(line, n)) return ReadStatus::error;
-      out.type = Reply::Type::integer;
-      out.integer = n;
+      out.type = type == '+'   ? Reply::Type::simple
+                 : type == '-' ? Reply::Type::error
+                 : type == ',' ? Reply::Type::dbl
+                 : type == '(' ? Reply::Type::big_number
+                 : type == '_' ? Reply::Type::null
+                 : type == '#' ? Reply::Type::boolean
+                               : Reply::Type::integer;
+      if (type == ':' && !parse_int64(line, n)) return ReadStatus::error;
+      out.integer = type == '#' ? (line == "t" ? 1 : 0) : n;
+      if (type != '_' && type != '#' && type != ':') out.str.assign(line);
       pos = after;
       return ReadStatus::reply;
+    default:
+      break;
+  }
+  switch (type) {
     case '$':
     case '=':
     case '!': {
