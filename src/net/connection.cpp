@@ -11,6 +11,15 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Empties a reply buffer, giving back the memory a large reply needed.
+void release_if_large(std::string& buffer) {
+  if (buffer.capacity() > Connection::kMaxPendingOutput / 64) {
+    std::string().swap(buffer);
+  } else {
+    buffer.clear();
+  }
+}
+
 std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
@@ -25,6 +34,7 @@ Connection::Connection(asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher
       parser_(dispatcher.server().settings.proto_max_bulk_len.load(std::memory_order_relaxed)) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // For flush()'s direct writes.
   const auto remote = socket_.remote_endpoint(ec);
   if (!ec) session_.addr = endpoint_text(remote);
   const auto local = socket_.local_endpoint(ec);
@@ -134,18 +144,33 @@ void Connection::process() {
   }
 }
 
+// Replies go out with a direct write on the non-blocking socket, as Redis does: usually the
+// kernel takes them all and no Asio operation is needed. Only what does not fit is handed to
+// async_write, and later replies wait in pending_ until it completes.
 void Connection::flush() {
   if (write_in_flight_ || closed_) return;
   if (pending_.empty()) {
     if (session_.close_after_reply) close();
     return;
   }
-  writing_.swap(pending_);
+  dispatcher_.server().stats.add(cmd::kStatNetOutput, pending_.size());
+  boost::system::error_code ec;
+  const std::size_t sent = socket_.write_some(asio::buffer(pending_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    close();
+    return;
+  }
+  if (sent == pending_.size()) {
+    release_if_large(pending_);
+    if (session_.close_after_reply) close();
+    return;
+  }
+  writing_.assign(pending_, sent);
+  release_if_large(pending_);
   write_in_flight_ = true;
-  dispatcher_.server().stats.add(cmd::kStatNetOutput, writing_.size());
   asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& ec,
-                                                std::size_t n) { self->on_write(ec, n); });
+                    [self = shared_from_this()](const boost::system::error_code& error,
+                                                std::size_t n) { self->on_write(error, n); });
 }
 
 void Connection::on_write(const boost::system::error_code& ec, std::size_t) {
@@ -154,11 +179,7 @@ void Connection::on_write(const boost::system::error_code& ec, std::size_t) {
     close();
     return;
   }
-  if (writing_.capacity() > kMaxPendingOutput / 64) {
-    std::string().swap(writing_);  // Give back the room a large reply needed.
-  } else {
-    writing_.clear();
-  }
+  release_if_large(writing_);
   flush();
   read();
 }

@@ -21,9 +21,10 @@ using ConnectionSet = std::unordered_set<Connection*>;
 /// handlers never run concurrently, so it has no strand and no mutex.
 ///
 /// Each read appends to a growable input buffer; every complete command in it is parsed and
-/// executed, and all the replies of that read go out in one write. Reading continues while a
-/// write is in flight (replies then collect in a second buffer), so a client that pipelines
-/// without reading cannot deadlock the connection, up to kMaxPendingOutput.
+/// executed, and all the replies of that read go out in one direct write on the non-blocking
+/// socket. What the kernel does not take goes to an async_write; reading continues meanwhile
+/// (replies then collect in a second buffer), so a client that pipelines without reading cannot
+/// deadlock the connection, up to kMaxPendingOutput.
 /// Lifetime: owned by the shared_ptrs held in its pending handlers; it registers itself in its
 /// context's ConnectionSet, which the caller keeps alive until every connection is gone.
 class Connection : public std::enable_shared_from_this<Connection> {
