@@ -9,6 +9,10 @@ namespace kv::cmd {
 
 /// GET, SET, MGET, MSET, MSETNX.
 std::span<const CommandSpec> string_commands();
+/// APPEND, STRLEN, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, GETRANGE, SUBSTR, SETRANGE, LCS.
+std::span<const CommandSpec> string_ops_commands();
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.
+std::span<const CommandSpec> expire_commands();
 /// DEL, UNLINK, EXISTS, DBSIZE, FLUSHDB, FLUSHALL.
 std::span<const CommandSpec> keyspace_commands();
 /// PING, ECHO, SELECT, HELLO, QUIT, RESET, CLIENT.

@@ -7,12 +7,14 @@
 
 namespace kv::store {
 
-Entry* Entry::create(std::string_view key, std::string_view value) {
+Entry* Entry::create(std::string_view key, std::string_view value, bool ttl_slot) {
   assert(key.size() <= kMaxKey && value.size() <= kMaxValue);
-  void* mem = std::malloc(sizeof(Entry) + key.size() + value.size());
+  const std::size_t extra = ttl_slot ? kSlotSize : 0;
+  void* mem = std::malloc(sizeof(Entry) + extra + key.size() + value.size());
   if (mem == nullptr) throw std::bad_alloc();
-  auto* e = new (mem)
-      Entry(static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(value.size()));
+  auto* e = new (mem) Entry(static_cast<std::uint32_t>(key.size()) | (ttl_slot ? kTtlSlotFlag : 0),
+                            static_cast<std::uint32_t>(value.size()));
+  if (ttl_slot) e->set_ttl_index(kNoTtl);
   if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(e->data() + key.size(), value.data(), value.size());
   return e;
@@ -26,7 +28,7 @@ void Entry::destroy(Entry* e) {
 
 void Entry::overwrite_value(std::string_view v) {
   assert(v.size() == val_len_);
-  if (!v.empty()) std::memcpy(data() + key_len_, v.data(), v.size());
+  if (!v.empty()) std::memcpy(data() + key().size(), v.data(), v.size());
 }
 
 }  // namespace kv::store

@@ -6,14 +6,20 @@
 
 namespace kv::store {
 
-Store::Store(std::size_t stripes)
-    : seed_((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()),
+Store::Store(std::size_t stripes, const Clock& clock)
+    : clock_(clock),
+      seed_((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()),
       stripe_mask_(std::bit_ceil(std::clamp<std::size_t>(stripes, 2, 65536)) - 1),
       stripes_(std::make_unique<Stripe[]>(stripe_mask_ + 1)) {
-  for (std::size_t i = 0; i <= stripe_mask_; ++i) stripes_[i].table = Table(seed_);
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) {
+    stripes_[i].table = Table(seed_);
+    stripes_[i].sample_state = (seed_ ^ (i * 0x9e3779b97f4a7c15ULL)) | 1;
+  }
 }
 
 Store::~Store() = default;
+
+// ---- KeyPlan ----
 
 Store::KeyPlan::KeyPlan(const Store& store, std::span<const std::string_view> keys,
                         std::size_t step)
@@ -49,10 +55,61 @@ void Store::KeyPlan::unlock(bool exclusive) const {
   }
 }
 
-Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h) {
+// ---- Deadlines ----
+
+std::int64_t Store::deadline_of(const Stripe& s, const Entry& e) {
+  return e.has_ttl() ? s.deadlines[e.ttl_index()].at : 0;
+}
+
+bool Store::expired(const Stripe& s, const Entry& e, std::int64_t now) {
+  return e.has_ttl() && now > s.deadlines[e.ttl_index()].at;
+}
+
+void Store::attach_deadline(Stripe& s, Entry* e, std::int64_t at) {
+  e->set_ttl_index(static_cast<std::uint32_t>(s.deadlines.size()));
+  s.deadlines.push_back({at, e});
+}
+
+void Store::detach_deadline(Stripe& s, Entry* e) {
+  if (!e->has_ttl()) return;
+  const std::uint32_t i = e->ttl_index();
+  s.deadlines[i] = s.deadlines.back();
+  s.deadlines[i].entry->set_ttl_index(i);
+  s.deadlines.pop_back();
+  e->set_ttl_index(Entry::kNoTtl);
+}
+
+std::size_t Store::live_count(const Stripe& s, std::int64_t now) {
+  std::size_t dead = 0;
+  for (const Deadline& d : s.deadlines) dead += now > d.at ? 1 : 0;
+  return s.table.size() - dead;
+}
+
+// ---- Lookups and changes under a held lock ----
+
+const Entry* Store::find_live(const Stripe& s, std::string_view key, std::uint64_t h,
+                              std::int64_t now) {
+  const Entry* e = s.table.find(key, h);
+  return e == nullptr || expired(s, *e, now) ? nullptr : e;
+}
+
+Entry* Store::find_for_write(Stripe& s, std::string_view key, std::uint64_t h, std::int64_t now,
+                             std::vector<Entry*>& garbage) {
+  Entry* e = s.table.find(key, h);
+  if (e == nullptr || !expired(s, *e, now)) return e;
+  garbage.push_back(remove_locked(s, key, h));
+  ops_.add(kExpired);
+  return nullptr;
+}
+
+Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at) {
   Entry* old = s.table.upsert(e, h);
   std::int64_t delta = static_cast<std::int64_t>(e->value().size());
-  if (old != nullptr) delta -= static_cast<std::int64_t>(old->value().size());
+  if (old != nullptr) {
+    delta -= static_cast<std::int64_t>(old->value().size());
+    detach_deadline(s, old);
+  }
+  if (at != 0) attach_deadline(s, e, at);
   s.value_bytes.store(s.value_bytes.load(std::memory_order_relaxed) + delta,
                       std::memory_order_relaxed);
   return old;
@@ -61,6 +118,7 @@ Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h) {
 Entry* Store::remove_locked(Stripe& s, std::string_view key, std::uint64_t h) {
   Entry* old = s.table.extract(key, h);
   if (old != nullptr) {
+    detach_deadline(s, old);
     s.value_bytes.store(s.value_bytes.load(std::memory_order_relaxed) -
                             static_cast<std::int64_t>(old->value().size()),
                         std::memory_order_relaxed);
@@ -68,16 +126,65 @@ Entry* Store::remove_locked(Stripe& s, std::string_view key, std::uint64_t h) {
   return old;
 }
 
+// ---- KeyRef ----
+
+std::string_view KeyRef::value() const { return entry_->value(); }
+
+std::int64_t KeyRef::expire_at() const {
+  return entry_ == nullptr ? 0 : Store::deadline_of(*static_cast<Store::Stripe*>(stripe_), *entry_);
+}
+
+void KeyRef::set(std::string_view value, std::int64_t at) {
+  auto& s = *static_cast<Store::Stripe*>(stripe_);
+  store_.ops_.add(Store::kSet);
+  if (entry_ != nullptr && entry_->value().size() == value.size() &&
+      (at == 0 || entry_->has_ttl_slot())) {
+    // Same size, and room for the deadline: change in place.
+    entry_->overwrite_value(value);
+    expire(at);
+    return;
+  }
+  Entry* fresh = Entry::create(key_, value, at != 0);
+  if (Entry* old = store_.put_locked(s, fresh, hash_, at)) garbage_.push_back(old);
+  entry_ = fresh;
+}
+
+void KeyRef::expire(std::int64_t at) {
+  auto& s = *static_cast<Store::Stripe*>(stripe_);
+  if (at == 0) {
+    Store::detach_deadline(s, entry_);
+  } else if (entry_->has_ttl()) {
+    s.deadlines[entry_->ttl_index()].at = at;
+  } else if (entry_->has_ttl_slot()) {
+    Store::attach_deadline(s, entry_, at);
+  } else {
+    // The entry has no room for a deadline: copy it into one that has.
+    Entry* fresh = Entry::create(key_, entry_->value(), true);
+    if (Entry* old = store_.put_locked(s, fresh, hash_, at)) garbage_.push_back(old);
+    entry_ = fresh;
+  }
+}
+
+void KeyRef::erase() {
+  if (entry_ == nullptr) return;
+  store_.ops_.add(Store::kDel);
+  garbage_.push_back(store_.remove_locked(*static_cast<Store::Stripe*>(stripe_), key_, hash_));
+  entry_ = nullptr;
+}
+
+// ---- Store operations ----
+
 void Store::set(std::string_view key, std::string_view value) {
   ops_.add(kSet);
   const std::uint64_t h = hash(key);
-  Stripe& s = stripes_[stripe_index(h)];
+  Stripe& s = stripe(h);
   {
     // Same-size overwrites reuse the entry: no allocation, and the common SET of a fixed-size
-    // value touches only memory already in the table.
+    // value touches only memory already in the table. SET drops any deadline.
     std::unique_lock lock(s.mu);
     if (Entry* e = s.table.find(key, h); e != nullptr && e->value().size() == value.size()) {
       e->overwrite_value(value);
+      detach_deadline(s, e);
       return;
     }
   }
@@ -85,7 +192,7 @@ void Store::set(std::string_view key, std::string_view value) {
   Entry* old;
   {
     std::unique_lock lock(s.mu);
-    old = put_locked(s, fresh, h);
+    old = put_locked(s, fresh, h, 0);
   }
   Entry::destroy(old);
 }
@@ -99,7 +206,7 @@ void Store::mset(std::span<const std::string_view> pairs) {
   plan.lock(true);
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t h = plan.hash(2 * i);
-    fresh[i] = put_locked(stripes_[stripe_index(h)], fresh[i], h);  // Now the replaced entry.
+    fresh[i] = put_locked(stripe(h), fresh[i], h, 0);  // Now the replaced entry.
   }
   plan.unlock(true);
   for (Entry* old : fresh) Entry::destroy(old);
@@ -111,15 +218,16 @@ bool Store::msetnx(std::span<const std::string_view> pairs) {
   for (std::size_t i = 0; i < n; ++i) fresh[i] = Entry::create(pairs[2 * i], pairs[2 * i + 1]);
   KeyPlan plan(*this, pairs, 2);
   plan.lock(true);
+  const std::int64_t now = clock_.now_ms();
   bool any_exists = false;
   for (std::size_t i = 0; i < n && !any_exists; ++i) {
     const std::uint64_t h = plan.hash(2 * i);
-    any_exists = stripes_[stripe_index(h)].table.find(pairs[2 * i], h) != nullptr;
+    any_exists = find_live(stripe(h), pairs[2 * i], h, now) != nullptr;
   }
   if (!any_exists) {
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t h = plan.hash(2 * i);
-      fresh[i] = put_locked(stripes_[stripe_index(h)], fresh[i], h);
+      fresh[i] = put_locked(stripe(h), fresh[i], h, 0);
     }
   }
   plan.unlock(true);
@@ -134,23 +242,34 @@ std::size_t Store::del(std::span<const std::string_view> keys) {
   KeyPlan plan(*this, keys, 1);
   std::vector<Entry*> removed;
   removed.reserve(keys.size());
+  std::size_t deleted = 0;
   plan.lock(true);
+  const std::int64_t now = clock_.now_ms();
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::uint64_t h = plan.hash(i);
-    if (Entry* e = remove_locked(stripes_[stripe_index(h)], keys[i], h)) removed.push_back(e);
+    Stripe& s = stripe(h);
+    const Entry* e = s.table.find(keys[i], h);
+    if (e == nullptr) continue;
+    if (expired(s, *e, now)) {
+      ops_.add(kExpired);
+    } else {
+      ++deleted;
+    }
+    removed.push_back(remove_locked(s, keys[i], h));
   }
   plan.unlock(true);
   for (Entry* e : removed) Entry::destroy(e);
-  return removed.size();
+  return deleted;
 }
 
 std::size_t Store::exists(std::span<const std::string_view> keys) const {
   KeyPlan plan(*this, keys, 1);
   std::size_t found = 0;
   plan.lock(false);
+  const std::int64_t now = clock_.now_ms();
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::uint64_t h = plan.hash(i);
-    if (stripes_[stripe_index(h)].table.find(keys[i], h) != nullptr) ++found;
+    if (find_live(stripe(h), keys[i], h, now) != nullptr) ++found;
   }
   plan.unlock(false);
   return found;
@@ -158,9 +277,10 @@ std::size_t Store::exists(std::span<const std::string_view> keys) const {
 
 std::size_t Store::size() const {
   std::size_t total = 0;
+  const std::int64_t now = clock_.now_ms();
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
     std::shared_lock lock(stripes_[i].mu);
-    total += stripes_[i].table.size();
+    total += live_count(stripes_[i], now);
   }
   return total;
 }
@@ -172,22 +292,60 @@ void Store::clear() {
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
     old.push_back(std::move(stripes_[i].table));
     stripes_[i].table = Table(seed_);
+    stripes_[i].deadlines.clear();
     stripes_[i].value_bytes.store(0, std::memory_order_relaxed);
   }
   for (std::size_t i = stripe_mask_ + 1; i-- > 0;) stripes_[i].mu.unlock();
   // `old` frees every entry here, after the locks are released.
 }
 
+std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
+  std::size_t removed_total = 0;
+  std::vector<Entry*> garbage;
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) {
+    Stripe& s = stripes_[i];
+    {
+      std::unique_lock lock(s.mu);
+      const std::int64_t now = clock_.now_ms();
+      for (std::size_t round = 0; round < max_rounds && !s.deadlines.empty(); ++round) {
+        std::size_t expired_now = 0;
+        const std::size_t n = std::min(sample, s.deadlines.size());
+        for (std::size_t k = 0; k < n && !s.deadlines.empty(); ++k) {
+          // xorshift: a cheap random index into the stripe's deadlines.
+          s.sample_state ^= s.sample_state << 13;
+          s.sample_state ^= s.sample_state >> 7;
+          s.sample_state ^= s.sample_state << 17;
+          const Deadline d = s.deadlines[s.sample_state % s.deadlines.size()];
+          if (now <= d.at) continue;
+          garbage.push_back(remove_locked(s, d.entry->key(), hash(d.entry->key())));
+          ++expired_now;
+        }
+        if (expired_now * 4 <= n) break;  // Few expired: this stripe is clean enough for now.
+      }
+    }
+    removed_total += garbage.size();
+    for (Entry* e : garbage) Entry::destroy(e);
+    garbage.clear();
+  }
+  ops_.add(kExpired, removed_total);
+  return removed_total;
+}
+
 StoreMetrics Store::metrics() const {
   StoreMetrics m;
-  m.keys = size();
+  const std::int64_t now = clock_.now_ms();
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
-    m.value_bytes +=
-        static_cast<std::uint64_t>(stripes_[i].value_bytes.load(std::memory_order_relaxed));
+    const Stripe& s = stripes_[i];
+    std::shared_lock lock(s.mu);
+    const std::size_t live = live_count(s, now);
+    m.keys += live;
+    m.expires += s.deadlines.size() - (s.table.size() - live);
+    m.value_bytes += static_cast<std::uint64_t>(s.value_bytes.load(std::memory_order_relaxed));
   }
   m.gets = ops_.sum(kGet);
   m.sets = ops_.sum(kSet);
   m.deletes = ops_.sum(kDel);
+  m.expired = ops_.sum(kExpired);
   return m;
 }
 

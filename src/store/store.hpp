@@ -1,4 +1,4 @@
-// The keyspace: a striped hash map shared by all threads.
+// The keyspace: a striped hash map shared by all threads, with per-key expiry.
 #pragma once
 
 #include <atomic>
@@ -10,8 +10,10 @@
 #include <shared_mutex>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "store/clock.hpp"
 #include "store/counters.hpp"
 #include "store/hash.hpp"
 #include "store/rw_lock.hpp"
@@ -24,25 +26,78 @@ inline constexpr std::size_t kDefaultStripes = 1024;
 
 /// A point-in-time reading of the store's metrics.
 struct StoreMetrics {
-  std::uint64_t keys = 0;         ///< Keys stored.
+  std::uint64_t keys = 0;         ///< Keys stored (live ones).
+  std::uint64_t expires = 0;      ///< Live keys that have a deadline.
   std::uint64_t value_bytes = 0;  ///< Total bytes of all values.
   std::uint64_t gets = 0;         ///< Keys read by GET-like commands (hits and misses).
   std::uint64_t sets = 0;         ///< Keys written by SET-like commands.
   std::uint64_t deletes = 0;      ///< Keys named by DEL-like commands (deleted or not).
+  std::uint64_t expired = 0;      ///< Keys removed because their deadline passed.
 };
 
-/// Binary-safe keys to binary-safe values, in a power-of-two number of stripes, each a
-/// reader-writer lock over its own Table.
+class Store;
+
+/// One key inside Store::update(): read it, replace it, change its deadline or delete it.
+///
+/// Valid only inside the update callback, which runs under the key's stripe lock held
+/// exclusively. An expired key reads as missing. Deadlines are Unix milliseconds; 0 means none.
+class KeyRef {
+ public:
+  /// Whether the key exists (and has not expired).
+  bool exists() const { return entry_ != nullptr; }
+  /// The value; requires exists().
+  std::string_view value() const;
+  /// The key's deadline, or 0 if it has none or does not exist.
+  std::int64_t expire_at() const;
+  /// Sets the value and the deadline (0: none).
+  void set(std::string_view value, std::int64_t expire_at);
+  /// Sets the value and keeps the current deadline.
+  void set_keep_ttl(std::string_view value) { set(value, expire_at()); }
+  /// Changes the deadline (0: none); requires exists().
+  void expire(std::int64_t at);
+  /// Deletes the key if it exists.
+  void erase();
+  /// The store's current time, read once per update.
+  std::int64_t now() const { return now_; }
+
+ private:
+  friend class Store;
+  KeyRef(Store& store, void* stripe, std::string_view key, std::uint64_t hash, std::int64_t now,
+         std::vector<Entry*>& garbage)
+      : store_(store), stripe_(stripe), key_(key), hash_(hash), now_(now), garbage_(garbage) {}
+
+  Store& store_;
+  void* stripe_;  // The key's Store::Stripe (a private type, so not named here).
+  std::string_view key_;
+  std::uint64_t hash_;
+  std::int64_t now_;
+  Entry* entry_ = nullptr;
+  std::vector<Entry*>& garbage_;
+};
+
+/// A read-only view of a key inside Store::read().
+struct KeyView {
+  std::string_view value;      ///< The value.
+  std::int64_t expire_at = 0;  ///< Deadline in Unix milliseconds, 0 if none.
+};
+
+/// Binary-safe keys to binary-safe values with optional deadlines, in a power-of-two number of
+/// stripes, each a reader-writer lock over its own Table and TTL array.
 ///
 /// Thread-safety: every public function may be called from any thread at any time. A single-key
 /// operation takes one stripe lock (shared to read, exclusive to write). A multi-key operation
 /// takes the locks of all its stripes in ascending index order, deduplicated, so operations never
 /// deadlock and none is seen half done. Callbacks run while locks are held: they must be short and
-/// must never call back into the store. Entries are allocated before and freed after the locks.
+/// must never call back into the store. Entries are freed after the locks are released.
+///
+/// Expiry: a key whose deadline has passed (now > deadline, as Redis counts) is never returned,
+/// counted or matched. Readers skip it; writers and expire_cycle() delete it.
 class Store {
  public:
-  /// `stripes` is rounded up to a power of two (at least 2, at most 65536).
-  explicit Store(std::size_t stripes = kDefaultStripes);
+  /// `stripes` is rounded up to a power of two (at least 2, at most 65536). `clock` outlives the
+  /// store.
+  explicit Store(std::size_t stripes = kDefaultStripes,
+                 const Clock& clock = SystemClock::instance());
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -51,7 +106,14 @@ class Store {
   /// returns true, or returns false if the key is missing.
   template <class F>
   bool get(std::string_view key, F&& on_value) const;
-  /// Sets `key` to `value`.
+  /// Calls fn(const KeyView*) under the stripe's shared lock (null if missing) and returns what fn
+  /// returns. Counts as a get.
+  template <class F>
+  auto read(std::string_view key, F&& fn) const;
+  /// Calls fn(KeyRef&) under the stripe's exclusive lock and returns what fn returns.
+  template <class F>
+  auto update(std::string_view key, F&& fn);
+  /// Sets `key` to `value`, removing any deadline.
   void set(std::string_view key, std::string_view value);
   /// For each key in order calls on_each(std::optional<std::string_view>), all under the keys'
   /// shared stripe locks, so the values are one consistent cut.
@@ -65,23 +127,39 @@ class Store {
   std::size_t del(std::span<const std::string_view> keys);
   /// How many of the keys exist, a repeated key counted each time.
   std::size_t exists(std::span<const std::string_view> keys) const;
-  /// Number of keys.
+  /// Number of live keys.
   std::size_t size() const;
   /// Deletes every key atomically.
   void clear();
+  /// One pass of active expiry: visits every stripe that has deadlines, samples up to `sample`
+  /// of them at a time under that stripe's lock, deletes the expired ones, and samples again while
+  /// more than a quarter of a sample had expired, up to `max_rounds` samples per stripe. Never
+  /// scans a whole stripe under its lock. Returns the number of keys deleted.
+  std::size_t expire_cycle(std::size_t sample = 20, std::size_t max_rounds = 16);
   /// Current metrics (counters summed over threads).
   StoreMetrics metrics() const;
   /// Number of stripes.
   std::size_t stripe_count() const { return stripe_mask_ + 1; }
   /// The stripe `key` lives in.
   std::size_t stripe_of(std::string_view key) const { return stripe_index(hash(key)); }
+  /// The clock deadlines are measured against.
+  const Clock& clock() const { return clock_; }
 
  private:
-  enum Op : std::size_t { kGet, kSet, kDel, kOpCount };
+  friend class KeyRef;
+  enum Op : std::size_t { kGet, kSet, kDel, kExpired, kOpCount };
+
+  /// A deadline and its entry, in a stripe's TTL array.
+  struct Deadline {
+    std::int64_t at;
+    Entry* entry;
+  };
 
   struct alignas(64) Stripe {
     mutable RwLock mu;
     Table table;
+    std::vector<Deadline> deadlines;  // Entries with a deadline; entry->ttl_index() is the index.
+    std::uint64_t sample_state = 1;   // For expire_cycle's sampling, under the exclusive lock.
     // Written under the exclusive lock, read without it by metrics.
     std::atomic<std::int64_t> value_bytes{0};
   };
@@ -91,10 +169,24 @@ class Store {
 
   std::uint64_t hash(std::string_view key) const { return hash_bytes(key, seed_); }
   std::size_t stripe_index(std::uint64_t h) const { return (h >> 48) & stripe_mask_; }
-  // Inserts under the held exclusive lock; returns the replaced entry for freeing after unlock.
-  Entry* put_locked(Stripe& s, Entry* e, std::uint64_t h);
+  Stripe& stripe(std::uint64_t h) const { return stripes_[stripe_index(h)]; }
+  static bool expired(const Stripe& s, const Entry& e, std::int64_t now);
+  static std::int64_t deadline_of(const Stripe& s, const Entry& e);
+  // Finds a live entry under a held lock (shared or exclusive); expired entries read as missing.
+  static const Entry* find_live(const Stripe& s, std::string_view key, std::uint64_t h,
+                                std::int64_t now);
+  // Under the exclusive lock: finds a live entry, deleting an expired one into `garbage`.
+  Entry* find_for_write(Stripe& s, std::string_view key, std::uint64_t h, std::int64_t now,
+                        std::vector<Entry*>& garbage);
+  // Under the exclusive lock: puts `e` with deadline `at` (0: none); returns the replaced entry.
+  Entry* put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at);
+  // Under the exclusive lock: removes the entry for `key`; returns it, or null.
   Entry* remove_locked(Stripe& s, std::string_view key, std::uint64_t h);
+  static void attach_deadline(Stripe& s, Entry* e, std::int64_t at);
+  static void detach_deadline(Stripe& s, Entry* e);
+  static std::size_t live_count(const Stripe& s, std::int64_t now);
 
+  const Clock& clock_;
   std::uint64_t seed_;
   std::size_t stripe_mask_;
   std::unique_ptr<Stripe[]> stripes_;
@@ -120,14 +212,51 @@ class Store::KeyPlan {
 
 template <class F>
 bool Store::get(std::string_view key, F&& on_value) const {
+  return read(key, [&](const KeyView* v) {
+    if (v == nullptr) return false;
+    on_value(v->value);
+    return true;
+  });
+}
+
+template <class F>
+auto Store::read(std::string_view key, F&& fn) const {
   ops_.add(kGet);
   const std::uint64_t h = hash(key);
-  const Stripe& s = stripes_[stripe_index(h)];
+  const Stripe& s = stripe(h);
   std::shared_lock lock(s.mu);
   const Entry* e = s.table.find(key, h);
-  if (e == nullptr) return false;
-  on_value(e->value());
-  return true;
+  if (e != nullptr && e->has_ttl()) {
+    const std::int64_t at = deadline_of(s, *e);
+    if (clock_.now_ms() > at) return fn(static_cast<const KeyView*>(nullptr));
+    const KeyView view{e->value(), at};
+    return fn(&view);
+  }
+  if (e == nullptr) return fn(static_cast<const KeyView*>(nullptr));
+  const KeyView view{e->value(), 0};
+  return fn(&view);
+}
+
+template <class F>
+auto Store::update(std::string_view key, F&& fn) {
+  const std::uint64_t h = hash(key);
+  Stripe& s = stripe(h);
+  std::vector<Entry*> garbage;
+  std::unique_lock lock(s.mu);
+  KeyRef ref(*this, &s, key, h, clock_.now_ms(), garbage);
+  ref.entry_ = find_for_write(s, key, h, ref.now_, garbage);
+  auto free_garbage = [&] {
+    lock.unlock();
+    for (Entry* e : garbage) Entry::destroy(e);
+  };
+  if constexpr (std::is_void_v<decltype(fn(ref))>) {
+    fn(ref);
+    free_garbage();
+  } else {
+    auto result = fn(ref);
+    free_garbage();
+    return result;
+  }
 }
 
 template <class F>
@@ -135,9 +264,10 @@ void Store::mget(std::span<const std::string_view> keys, F&& on_each) const {
   ops_.add(kGet, keys.size());
   KeyPlan plan(*this, keys, 1);
   plan.lock(false);
+  const std::int64_t now = clock_.now_ms();
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::uint64_t h = plan.hash(i);
-    const Entry* e = stripes_[stripe_index(h)].table.find(keys[i], h);
+    const Entry* e = find_live(stripe(h), keys[i], h, now);
     on_each(e == nullptr ? std::optional<std::string_view>() : std::optional(e->value()));
   }
   plan.unlock(false);

@@ -28,7 +28,8 @@ struct TestClient {
 
 /// Fixture with a fresh server per test and one connected client (id 1).
 ///
-/// The store has 4 stripes so multi-key commands cross stripes and share them.
+/// The store has 4 stripes so multi-key commands cross stripes and share them, and runs on a
+/// manual clock (clock_) that tests move instead of sleeping.
 class CmdTest : public ::testing::Test {
  protected:
   CmdTest();
@@ -43,7 +44,8 @@ class CmdTest : public ::testing::Test {
   /// The main client's session.
   Session& session() { return main_.session; }
 
-  store::Store store_{4};
+  store::ManualClock clock_;
+  store::Store store_{4, clock_};
   Settings settings_;
   ServerContext server_{store_, settings_};
   Dispatcher dispatcher_{server_};

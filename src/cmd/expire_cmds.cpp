@@ -1,0 +1,8 @@
+// Placeholder until the family's commands land.
+#include "cmd/families.hpp"
+
+namespace kv::cmd {
+
+std::span<const CommandSpec> expire_commands() { return {}; }
+
+}  // namespace kv::cmd
