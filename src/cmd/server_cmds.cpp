@@ -111,7 +111,7 @@ void stats_section(ServerContext& s, std::string& out) {
   field(out, "total_net_input_bytes", s.stats.sum(kStatNetInput));
   field(out, "total_net_output_bytes", s.stats.sum(kStatNetOutput));
   field(out, "rejected_connections", s.stats.sum(kStatRejectedConnections));
-  field(out, "expired_keys", 0);
+  field(out, "expired_keys", s.store.expired_keys());
   field(out, "evicted_keys", 0);
   field(out, "keyspace_hits", s.stats.sum(kStatKeyspaceHits));
   field(out, "keyspace_misses", s.stats.sum(kStatKeyspaceMisses));
@@ -145,8 +145,12 @@ void store_section(ServerContext& s, std::string& out) {
 }
 
 void keyspace_section(ServerContext& s, std::string& out) {
-  const std::size_t keys = s.store.size();
-  if (keys > 0) field(out, "db0", "keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0");
+  const store::StoreMetrics m = s.store.metrics();
+  if (m.keys > 0) {
+    field(out, "db0",
+          "keys=" + std::to_string(m.keys) + ",expires=" + std::to_string(m.expires) +
+              ",avg_ttl=" + std::to_string(m.avg_ttl_ms));
+  }
 }
 
 struct Section {

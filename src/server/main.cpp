@@ -15,6 +15,7 @@
 #include "cmd/dispatcher.hpp"
 #include "net/server.hpp"
 #include "server/options.hpp"
+#include "store/active_expiry.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
 
     kv::store::Store store;
+    kv::store::ActiveExpiry active_expiry(store);
     kv::cmd::ServerContext context(store, settings);
     kv::cmd::Dispatcher dispatcher(context);
     kv::net::IoContextPool pool(static_cast<std::size_t>(settings.threads));

@@ -334,14 +334,23 @@ std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
 StoreMetrics Store::metrics() const {
   StoreMetrics m;
   const std::int64_t now = clock_.now_ms();
+  long double ttl_sum = 0;
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
     const Stripe& s = stripes_[i];
     std::shared_lock lock(s.mu);
-    const std::size_t live = live_count(s, now);
-    m.keys += live;
-    m.expires += s.deadlines.size() - (s.table.size() - live);
+    std::size_t dead = 0;
+    for (const Deadline& d : s.deadlines) {
+      if (now > d.at) {
+        ++dead;
+      } else {
+        ttl_sum += static_cast<long double>(d.at - now);
+      }
+    }
+    m.keys += s.table.size() - dead;
+    m.expires += s.deadlines.size() - dead;
     m.value_bytes += static_cast<std::uint64_t>(s.value_bytes.load(std::memory_order_relaxed));
   }
+  if (m.expires > 0) m.avg_ttl_ms = static_cast<std::uint64_t>(ttl_sum / m.expires);
   m.gets = ops_.sum(kGet);
   m.sets = ops_.sum(kSet);
   m.deletes = ops_.sum(kDel);

@@ -33,6 +33,7 @@ struct StoreMetrics {
   std::uint64_t sets = 0;         ///< Keys written by SET-like commands.
   std::uint64_t deletes = 0;      ///< Keys named by DEL-like commands (deleted or not).
   std::uint64_t expired = 0;      ///< Keys removed because their deadline passed.
+  std::uint64_t avg_ttl_ms = 0;   ///< Mean time left of the live keys that have a deadline.
 };
 
 class Store;
@@ -136,8 +137,10 @@ class Store {
   /// more than a quarter of a sample had expired, up to `max_rounds` samples per stripe. Never
   /// scans a whole stripe under its lock. Returns the number of keys deleted.
   std::size_t expire_cycle(std::size_t sample = 20, std::size_t max_rounds = 16);
-  /// Current metrics (counters summed over threads).
+  /// Current metrics (counters summed over threads; visits every stripe).
   StoreMetrics metrics() const;
+  /// Keys removed because their deadline passed (cheap: counters only).
+  std::uint64_t expired_keys() const { return ops_.sum(kExpired); }
   /// Number of stripes.
   std::size_t stripe_count() const { return stripe_mask_ + 1; }
   /// The stripe `key` lives in.

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "cmd_harness.hpp"
+#include "store/store.hpp"
 
 namespace kv::cmd::test {
 namespace {
@@ -41,26 +42,118 @@ TEST_F(StringCmd, LargeValueRoundTrips) {
   EXPECT_EQ(run({"get", "big"}), bulk(big));
 }
 
-TEST_F(StringCmd, SetWithAnyOptionIsASyntaxError) {
-  // kvd supports no SET options yet and must never ignore one silently (Redis accepts NX, XX,
-  // EX, PX, EXAT, PXAT, KEEPTTL and GET; an unknown word is a syntax error there too).
-  EXPECT_EQ(run({"set", "k", "old"}), "+OK\r\n");
-  for (const std::vector<std::string>& opts : {std::vector<std::string>{"nx"},
-                                               {"XX"},
-                                               {"ex", "10"},
-                                               {"PX", "100"},
-                                               {"keepttl"},
-                                               {"get"},
-                                               {"EX"},
+// Deadline of `key` in ms, -1 if it has none, -2 if it is missing.
+std::int64_t deadline_of(store::Store& store, const std::string& key) {
+  return store.read(key, [](const store::KeyView* v) -> std::int64_t {
+    return v == nullptr ? -2 : v->expire_at == 0 ? -1 : v->expire_at;
+  });
+}
+
+TEST_F(StringCmd, SetOptionsNxXxGet) {
+  EXPECT_EQ(run({"set", "k", "1", "xx"}), "$-1\r\n");
+  EXPECT_EQ(run({"set", "k", "1", "NX"}), "+OK\r\n");
+  EXPECT_EQ(run({"set", "k", "2", "nx"}), "$-1\r\n");
+  EXPECT_EQ(run({"set", "k", "3", "xx", "get"}), "$1\r\n1\r\n");
+  EXPECT_EQ(run({"set", "k", "4", "nx", "get"}), "$1\r\n3\r\n");  // Not set: old value.
+  EXPECT_EQ(run({"get", "k"}), "$1\r\n3\r\n");
+  EXPECT_EQ(run({"set", "new", "v", "get"}), "$-1\r\n");
+  EXPECT_EQ(run({"get", "new"}), "$1\r\nv\r\n");
+  EXPECT_EQ(run({"set", "k", "5", "nx", "nx"}), "$-1\r\n");  // Repeats are allowed.
+}
+
+TEST_F(StringCmd, SetIllegalCombinationsAreSyntaxErrors) {
+  for (const std::vector<std::string>& opts : {std::vector<std::string>{"nx", "xx"},
+                                               {"xx", "nx"},
+                                               {"ex", "10", "px", "100"},
+                                               {"ex", "10", "keepttl"},
+                                               {"keepttl", "pxat", "1"},
+                                               {"ex"},
                                                {"foo"},
-                                               {"exat", "1"},
-                                               {"pxat", "1"},
-                                               {""}}) {
-    std::vector<std::string> args = {"set", "k", "new"};
+                                               {""},
+                                               {"persist"},
+                                               {"exat", "1", "ex", "1"}}) {
+    std::vector<std::string> args = {"set", "k", "v"};
     args.insert(args.end(), opts.begin(), opts.end());
     EXPECT_EQ(run(args), "-ERR syntax error\r\n") << opts[0];
   }
-  EXPECT_EQ(run({"get", "k"}), "$3\r\nold\r\n");
+  EXPECT_EQ(run({"exists", "k"}), ":0\r\n");
+}
+
+TEST_F(StringCmd, SetExpiryOptions) {
+  const std::int64_t now = clock_.now_ms();
+  EXPECT_EQ(run({"set", "a", "v", "ex", "10"}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "a"), now + 10000);
+  EXPECT_EQ(run({"set", "b", "v", "px", "1500"}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "b"), now + 1500);
+  EXPECT_EQ(run({"set", "c", "v", "exat", std::to_string(now / 1000 + 60)}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "c"), (now / 1000 + 60) * 1000);
+  EXPECT_EQ(run({"set", "d", "v", "pxat", std::to_string(now + 42)}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "d"), now + 42);
+  EXPECT_EQ(run({"set", "a", "w", "ex", "5", "ex", "7"}), "+OK\r\n");  // The last one wins.
+  EXPECT_EQ(deadline_of(store_, "a"), now + 7000);
+  EXPECT_EQ(run({"set", "a", "x", "keepttl"}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "a"), now + 7000);
+  EXPECT_EQ(run({"set", "a", "y"}), "+OK\r\n");  // A plain SET drops the deadline.
+  EXPECT_EQ(deadline_of(store_, "a"), -1);
+  clock_.advance(1501);
+  EXPECT_EQ(run({"get", "b"}), "$-1\r\n");
+  EXPECT_EQ(run({"get", "d"}), "$-1\r\n");
+}
+
+TEST_F(StringCmd, SetExpiryErrors) {
+  EXPECT_EQ(run({"set", "k", "v", "ex", "0"}), "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(run({"set", "k", "v", "px", "-5"}), "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(run({"set", "k", "v", "ex", "9223372036854775807"}),
+            "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(run({"set", "k", "v", "px", "9223372036854775807"}),
+            "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(run({"set", "k", "v", "ex", "1.5"}),
+            "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run({"set", "k", "v", "ex", "abc", "nx", "xx"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"exists", "k"}), ":0\r\n");
+}
+
+TEST_F(StringCmd, SetnxSetexPsetex) {
+  EXPECT_EQ(run({"setnx", "k", "1"}), ":1\r\n");
+  EXPECT_EQ(run({"setnx", "k", "2"}), ":0\r\n");
+  EXPECT_EQ(run({"get", "k"}), "$1\r\n1\r\n");
+  const std::int64_t now = clock_.now_ms();
+  EXPECT_EQ(run({"setex", "k", "3", "v"}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "k"), now + 3000);
+  EXPECT_EQ(run({"psetex", "k", "30", "w"}), "+OK\r\n");
+  EXPECT_EQ(deadline_of(store_, "k"), now + 30);
+  EXPECT_EQ(run({"setex", "k", "0", "v"}), "-ERR invalid expire time in 'setex' command\r\n");
+  EXPECT_EQ(run({"psetex", "k", "-1", "v"}), "-ERR invalid expire time in 'psetex' command\r\n");
+  EXPECT_EQ(run({"setex", "k", "x", "v"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run({"setex", "k", "1"}), "-ERR wrong number of arguments for 'setex' command\r\n");
+}
+
+TEST_F(StringCmd, GetsetAndGetdel) {
+  EXPECT_EQ(run({"getset", "k", "1"}), "$-1\r\n");
+  EXPECT_EQ(run({"setex", "k", "100", "2"}), "+OK\r\n");
+  EXPECT_EQ(run({"getset", "k", "3"}), "$1\r\n2\r\n");
+  EXPECT_EQ(deadline_of(store_, "k"), -1);  // GETSET drops the deadline.
+  EXPECT_EQ(run({"getdel", "k"}), "$1\r\n3\r\n");
+  EXPECT_EQ(run({"getdel", "k"}), "$-1\r\n");
+  EXPECT_EQ(run({"exists", "k"}), ":0\r\n");
+}
+
+TEST_F(StringCmd, Getex) {
+  const std::int64_t now = clock_.now_ms();
+  EXPECT_EQ(run({"getex", "k"}), "$-1\r\n");
+  EXPECT_EQ(run({"getex", "k", "ex", "10"}), "$-1\r\n");
+  EXPECT_EQ(run({"set", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(run({"getex", "k", "ex", "10"}), "$1\r\nv\r\n");
+  EXPECT_EQ(deadline_of(store_, "k"), now + 10000);
+  EXPECT_EQ(run({"getex", "k", "persist"}), "$1\r\nv\r\n");
+  EXPECT_EQ(deadline_of(store_, "k"), -1);
+  EXPECT_EQ(run({"getex", "k", "pxat", std::to_string(now + 5)}), "$1\r\nv\r\n");
+  EXPECT_EQ(deadline_of(store_, "k"), now + 5);
+  EXPECT_EQ(run({"getex", "k", "pxat", std::to_string(now)}), "$1\r\nv\r\n");  // Past: deleted.
+  EXPECT_EQ(run({"exists", "k"}), ":0\r\n");
+  EXPECT_EQ(run({"getex", "k", "nx"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"getex", "k", "persist", "ex", "1"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"getex", "k", "ex", "-1"}), "-ERR invalid expire time in 'getex' command\r\n");
 }
 
 TEST_F(StringCmd, ArityErrors) {

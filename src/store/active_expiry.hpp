@@ -1,0 +1,40 @@
+// The background thread that deletes expired keys nobody reads.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+
+#include "store/store.hpp"
+
+namespace kv::store {
+
+/// Runs Store::expire_cycle() every `period` on its own thread, and hands freed memory back to
+/// the operating system after large deletions. Starts in the constructor, stops (and joins) in the
+/// destructor; `store` outlives it.
+class ActiveExpiry {
+ public:
+  /// Redis's default hz is 10: a pass every 100 ms.
+  static constexpr std::chrono::milliseconds kDefaultPeriod{100};
+  /// Freed keys after which memory is returned to the system.
+  static constexpr std::size_t kTrimAfter = 10000;
+
+  explicit ActiveExpiry(Store& store, std::chrono::milliseconds period = kDefaultPeriod);
+  ~ActiveExpiry();
+  ActiveExpiry(const ActiveExpiry&) = delete;
+  ActiveExpiry& operator=(const ActiveExpiry&) = delete;
+
+ private:
+  void run();
+
+  Store& store_;
+  std::chrono::milliseconds period_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kv::store
