@@ -13,7 +13,8 @@ std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> string_ops_commands();
 /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.
 std::span<const CommandSpec> expire_commands();
-/// DEL, UNLINK, EXISTS, DBSIZE, FLUSHDB, FLUSHALL.
+/// DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, COPY, DBSIZE,
+/// FLUSHDB, FLUSHALL.
 std::span<const CommandSpec> keyspace_commands();
 /// PING, ECHO, SELECT, HELLO, QUIT, RESET, CLIENT.
 std::span<const CommandSpec> connection_commands();

@@ -1,7 +1,16 @@
-// Commands over the whole keyspace: DEL, UNLINK, EXISTS, DBSIZE, FLUSHDB, FLUSHALL.
+// Commands over keys as keys: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME,
+// RENAMENX, COPY, DBSIZE, FLUSHDB, FLUSHALL.
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
+#include "proto/request_parser.hpp"
+#include "store/glob.hpp"
 
 namespace kv::cmd {
 namespace {
@@ -28,6 +37,171 @@ void flush_cmd(Call& c) {
   c.out.ok();
 }
 
+void type_cmd(Call& c) {
+  const bool found =
+      c.server.store.read(c.args[1], [](const store::KeyView* v) { return v != nullptr; });
+  c.out.simple(found ? "string" : "none");
+}
+
+void touch_cmd(Call& c) {
+  c.out.integer(static_cast<std::int64_t>(c.server.store.exists(c.args.subspan(1))));
+}
+
+// KEYS pattern: a lone "*" matches every key, the empty one included (Redis short-cuts it).
+void keys_cmd(Call& c) {
+  const std::string_view pattern = c.args[1];
+  const bool all = pattern == "*";
+  std::vector<std::string> keys;
+  std::uint64_t cursor = 0;
+  do {
+    cursor = c.server.store.scan(cursor, 1024, [&](std::string_view key) {
+      if (all || store::glob_match(pattern, key)) keys.emplace_back(key);
+    });
+  } while (cursor != 0);
+  c.out.array(keys.size());
+  for (const auto& k : keys) c.out.bulk(k);
+}
+
+// Parses a SCAN cursor as Redis does with strtoull: optional sign, digits, nothing else.
+std::optional<std::uint64_t> parse_cursor(std::string_view s) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  if (i == s.size() && !s.empty()) return std::nullopt;  // A sign alone.
+  std::uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    const auto digit = static_cast<std::uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10) return std::nullopt;
+    v = v * 10 + digit;
+  }
+  return negative ? 0 - v : v;
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+void scan_cmd(Call& c) {
+  const auto cursor = parse_cursor(c.args[1]);
+  if (!cursor) {
+    c.out.error("ERR invalid cursor");
+    return;
+  }
+  std::string_view pattern = "*";
+  std::int64_t count = 10;
+  std::string_view type;
+  for (std::size_t i = 2; i < c.args.size(); i += 2) {
+    if (i + 1 >= c.args.size()) {
+      c.out.error(kErrSyntax);
+      return;
+    }
+    if (NameEq{}(c.args[i], "count")) {
+      if (!proto::parse_int64(c.args[i + 1], count)) {
+        c.out.error(kErrNotInteger);
+        return;
+      }
+      if (count < 1) {
+        c.out.error(kErrSyntax);
+        return;
+      }
+    } else if (NameEq{}(c.args[i], "match")) {
+      pattern = c.args[i + 1];
+    } else if (NameEq{}(c.args[i], "type")) {
+      type = c.args[i + 1];
+    } else {
+      c.out.error(kErrSyntax);
+      return;
+    }
+  }
+  // Every key is a string; any other type name matches nothing, as in Redis.
+  const bool type_ok = type.empty() || NameEq{}(type, "string");
+  const bool all = pattern == "*";
+  std::vector<std::string> keys;
+  const std::uint64_t next =
+      c.server.store.scan(*cursor, static_cast<std::size_t>(std::min<std::int64_t>(count, 1 << 20)),
+                          [&](std::string_view key) {
+                            if (type_ok && (all || store::glob_match(pattern, key)))
+                              keys.emplace_back(key);
+                          });
+  c.out.array(2);
+  c.out.bulk(std::to_string(next));
+  c.out.array(keys.size());
+  for (const auto& k : keys) c.out.bulk(k);
+}
+
+void randomkey_cmd(Call& c) {
+  if (!c.server.store.random_key([&](std::string_view key) { c.out.bulk(key); })) c.out.null();
+}
+
+// RENAME and RENAMENX: the value and its deadline move in one step under both keys' locks.
+void rename_generic(Call& c, bool nx) {
+  const std::string_view src = c.args[1];
+  const std::string_view dst = c.args[2];
+  if (src == dst) {
+    const bool exists = c.server.store.exists(c.args.subspan(1, 1)) > 0;
+    if (!exists) {
+      c.out.error("ERR no such key");
+    } else if (nx) {
+      c.out.integer(0);
+    } else {
+      c.out.ok();
+    }
+    return;
+  }
+  c.server.store.update2(src, dst, [&](store::KeyRef& from, store::KeyRef& to) {
+    if (!from.exists()) {
+      c.out.error("ERR no such key");
+      return;
+    }
+    if (nx && to.exists()) {
+      c.out.integer(0);
+      return;
+    }
+    to.set(from.value(), from.expire_at());
+    from.erase();
+    if (nx) {
+      c.out.integer(1);
+    } else {
+      c.out.ok();
+    }
+  });
+}
+
+void rename_cmd(Call& c) { rename_generic(c, false); }
+void renamenx_cmd(Call& c) { rename_generic(c, true); }
+
+// COPY source destination [DB destination-db] [REPLACE]
+void copy_cmd(Call& c) {
+  bool replace = false;
+  for (std::size_t i = 3; i < c.args.size(); ++i) {
+    if (NameEq{}(c.args[i], "replace")) {
+      replace = true;
+    } else if (NameEq{}(c.args[i], "db") && i + 1 < c.args.size()) {
+      std::int64_t db = 0;
+      if (!proto::parse_int64(c.args[++i], db)) {
+        c.out.error(kErrNotInteger);
+        return;
+      }
+      if (db != 0) {
+        c.out.error(kErrDbIndex);
+        return;
+      }
+    } else {
+      c.out.error(kErrSyntax);
+      return;
+    }
+  }
+  if (c.args[1] == c.args[2]) {
+    c.out.error("ERR source and destination objects are the same");
+    return;
+  }
+  const bool copied =
+      c.server.store.update2(c.args[1], c.args[2], [&](store::KeyRef& from, store::KeyRef& to) {
+        if (!from.exists() || (to.exists() && !replace)) return false;
+        to.set(from.value(), from.expire_at());
+        return true;
+      });
+  c.out.integer(copied ? 1 : 0);
+}
+
 const CommandSpec kCommands[] = {
     {"del", -2, kWrite, "@keyspace @write @slow", 1, -1, 1, del_cmd, "generic",
      "Deletes one or more keys."},
@@ -41,6 +215,22 @@ const CommandSpec kCommands[] = {
      "Removes all keys from the current database."},
     {"flushall", -1, kWrite, "@keyspace @write @slow @dangerous", 0, 0, 0, flush_cmd, "server",
      "Removes all keys from all databases."},
+    {"type", 2, kReadonly | kFast, "@keyspace @read @fast", 1, 1, 1, type_cmd, "generic",
+     "Determine the type stored at key."},
+    {"touch", -2, kReadonly | kFast, "@keyspace @read @fast", 1, -1, 1, touch_cmd, "generic",
+     "Alters the last access time of a key(s). Returns the number of existing keys specified."},
+    {"keys", 2, kReadonly, "@keyspace @read @slow @dangerous", 0, 0, 0, keys_cmd, "generic",
+     "Find all keys matching the given pattern."},
+    {"scan", -2, kReadonly, "@keyspace @read @slow", 0, 0, 0, scan_cmd, "generic",
+     "Incrementally iterate the keys space."},
+    {"randomkey", 1, kReadonly, "@keyspace @read @slow", 0, 0, 0, randomkey_cmd, "generic",
+     "Return a random key from the keyspace."},
+    {"rename", 3, kWrite, "@keyspace @write @slow", 1, 2, 1, rename_cmd, "generic",
+     "Rename a key."},
+    {"renamenx", 3, kWrite | kFast, "@keyspace @write @fast", 1, 2, 1, renamenx_cmd, "generic",
+     "Rename a key, only if the new key does not exist."},
+    {"copy", -3, kWrite | kDenyOom, "@keyspace @write @slow", 1, 2, 1, copy_cmd, "generic",
+     "Copy a key."},
 };
 
 }  // namespace

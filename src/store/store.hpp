@@ -114,6 +114,20 @@ class Store {
   /// Calls fn(KeyRef&) under the stripe's exclusive lock and returns what fn returns.
   template <class F>
   auto update(std::string_view key, F&& fn);
+  /// Calls fn(KeyRef& a, KeyRef& b) with both keys' stripes locked exclusively (in order) and
+  /// returns what fn returns. The keys must differ.
+  template <class F>
+  auto update2(std::string_view a, std::string_view b, F&& fn);
+  /// One step of a SCAN from `cursor` (0 starts): calls fn(std::string_view key) for live keys,
+  /// one stripe at a time under its shared lock, until about `count` keys were found or
+  /// 10 * `count` buckets visited. Returns the next cursor, 0 when the scan is complete. A key
+  /// present for the whole scan is returned at least once (rarely more).
+  template <class F>
+  std::uint64_t scan(std::uint64_t cursor, std::size_t count, F&& fn) const;
+  /// Calls fn(std::string_view key) with a random live key and returns true, or returns false if
+  /// there are none.
+  template <class F>
+  bool random_key(F&& fn) const;
   /// Sets `key` to `value`, removing any deadline.
   void set(std::string_view key, std::string_view value);
   /// For each key in order calls on_each(std::optional<std::string_view>), all under the keys'
@@ -260,6 +274,90 @@ auto Store::update(std::string_view key, F&& fn) {
     free_garbage();
     return result;
   }
+}
+
+template <class F>
+auto Store::update2(std::string_view a, std::string_view b, F&& fn) {
+  const std::string_view keys[] = {a, b};
+  KeyPlan plan(*this, keys, 1);
+  std::vector<Entry*> garbage;
+  plan.lock(true);
+  const std::int64_t now = clock_.now_ms();
+  KeyRef ra(*this, &stripe(plan.hash(0)), a, plan.hash(0), now, garbage);
+  KeyRef rb(*this, &stripe(plan.hash(1)), b, plan.hash(1), now, garbage);
+  ra.entry_ = find_for_write(stripe(plan.hash(0)), a, plan.hash(0), now, garbage);
+  rb.entry_ = find_for_write(stripe(plan.hash(1)), b, plan.hash(1), now, garbage);
+  auto free_garbage = [&] {
+    plan.unlock(true);
+    for (Entry* e : garbage) Entry::destroy(e);
+  };
+  if constexpr (std::is_void_v<decltype(fn(ra, rb))>) {
+    fn(ra, rb);
+    free_garbage();
+  } else {
+    auto result = fn(ra, rb);
+    free_garbage();
+    return result;
+  }
+}
+
+template <class F>
+std::uint64_t Store::scan(std::uint64_t cursor, std::size_t count, F&& fn) const {
+  constexpr std::uint64_t kBucketBits = 48;
+  std::size_t index = cursor >> kBucketBits;
+  std::uint64_t bucket = cursor & ((std::uint64_t{1} << kBucketBits) - 1);
+  std::size_t found = 0;
+  std::size_t visited = 0;
+  const std::size_t max_visits = count * 10;
+  while (index <= stripe_mask_ && found < count && visited < max_visits) {
+    const Stripe& s = stripes_[index];
+    {
+      std::shared_lock lock(s.mu);
+      const std::int64_t now = clock_.now_ms();
+      // Empty stripes cost no visit, so scanning a sparse keyspace does not stall.
+      while (s.table.size() > 0 && found < count && visited < max_visits) {
+        bucket = s.table.scan(bucket, [&](const Entry& e) {
+          if (expired(s, e, now)) return;
+          fn(e.key());
+          ++found;
+        });
+        ++visited;
+        if (bucket == 0) break;
+      }
+      if (s.table.size() == 0) bucket = 0;
+    }
+    if (bucket == 0) ++index;
+  }
+  return index > stripe_mask_ ? 0 : (static_cast<std::uint64_t>(index) << kBucketBits) | bucket;
+}
+
+template <class F>
+bool Store::random_key(F&& fn) const {
+  thread_local std::uint64_t state = seed_ | 1;
+  auto next = [] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  // Random stripes first; a sparse keyspace falls back to walking every stripe from a random one.
+  constexpr std::size_t kRandomTries = 64;
+  const std::size_t start = next();
+  for (std::size_t attempt = 0; attempt < kRandomTries + stripe_count(); ++attempt) {
+    const std::size_t i = (attempt < kRandomTries ? next() : start + attempt) & stripe_mask_;
+    const Stripe& s = stripes_[i];
+    std::shared_lock lock(s.mu);
+    if (s.table.size() == 0) continue;
+    const std::int64_t now = clock_.now_ms();
+    for (int tries = 0; tries < 8; ++tries) {
+      const Entry* e = s.table.entry_at_or_after(static_cast<std::size_t>(next()));
+      if (e != nullptr && !expired(s, *e, now)) {
+        fn(e->key());
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 template <class F>

@@ -41,6 +41,18 @@ void Table::release() {
   size_ = 0;
 }
 
+std::uint64_t Table::next_cursor(std::uint64_t cursor, std::uint64_t mask) {
+  auto reverse = [](std::uint64_t v) {
+    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+    return __builtin_bswap64(v);
+  };
+  // Set the bits above the mask so the increment carries straight into the masked ones.
+  cursor |= ~mask;
+  return reverse(reverse(cursor) + 1);
+}
+
 std::size_t Table::home_of(const Entry& e) const { return hash_bytes(e.key(), seed_) & mask_; }
 
 Entry* Table::find(std::string_view key, std::uint64_t hash) const {

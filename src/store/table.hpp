@@ -35,6 +35,31 @@ class Table {
   std::size_t size() const { return size_; }
   /// Number of slots.
   std::size_t capacity() const { return mask_ == 0 && slots_ == nullptr ? 0 : mask_ + 1; }
+  /// Visits home bucket `cursor & (capacity - 1)`: calls fn(const Entry&) for every entry whose
+  /// home slot it is, and returns the next cursor in reverse-binary order (0 when done), as
+  /// Redis's dictScan does. An entry present for a whole scan is visited at least once even if
+  /// the table grows or shrinks between calls (it may be visited twice after a shrink).
+  template <class F>
+  std::uint64_t scan(std::uint64_t cursor, F&& fn) const {
+    if (slots_ == nullptr) return 0;
+    const std::size_t bucket = cursor & mask_;
+    // Linear probing keeps every entry within the run of occupied slots after its home.
+    for (std::size_t i = bucket; slots_[i] != 0; i = (i + 1) & mask_) {
+      const Entry& e = *entry_of(slots_[i]);
+      if (home_of(e) == bucket) fn(e);
+    }
+    return next_cursor(cursor, mask_);
+  }
+  /// The entry at or after slot `from` (wrapping), or null if the table is empty.
+  const Entry* entry_at_or_after(std::size_t from) const {
+    for (std::size_t n = 0; slots_ != nullptr && n <= mask_; ++n) {
+      const std::uintptr_t slot = slots_[(from + n) & mask_];
+      if (slot != 0) return entry_of(slot);
+    }
+    return nullptr;
+  }
+  /// Reverse-binary increment of `cursor` under `mask`; 0 after the last bucket.
+  static std::uint64_t next_cursor(std::uint64_t cursor, std::uint64_t mask);
   /// Calls fn(const Entry&) for every entry.
   template <class F>
   void for_each(F&& fn) const {
