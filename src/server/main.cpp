@@ -16,6 +16,7 @@
 #include "net/server.hpp"
 #include "server/options.hpp"
 #include "store/active_expiry.hpp"
+#include "store/databases.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -102,8 +103,9 @@ int main(int argc, char** argv) {
     setup_logging(settings);
     signal(SIGPIPE, SIG_IGN);
 
-    kv::store::Store store;
-    kv::store::ActiveExpiry active_expiry(store);
+    kv::store::Databases databases;
+    kv::store::Store& store = databases.db(0);
+    kv::store::ActiveExpiry active_expiry(databases);
     kv::cmd::ServerContext context(store, settings);
     kv::cmd::Dispatcher dispatcher(context);
     kv::net::IoContextPool pool(static_cast<std::size_t>(settings.threads));

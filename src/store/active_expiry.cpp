@@ -4,8 +4,8 @@
 
 namespace kv::store {
 
-ActiveExpiry::ActiveExpiry(Store& store, std::chrono::milliseconds period)
-    : store_(store), period_(period), thread_([this] { run(); }) {}
+ActiveExpiry::ActiveExpiry(const Databases& databases, std::chrono::milliseconds period)
+    : databases_(databases), period_(period), thread_([this] { run(); }) {}
 
 ActiveExpiry::~ActiveExpiry() {
   {
@@ -21,12 +21,14 @@ void ActiveExpiry::run() {
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, period_, [this] { return stop_; })) {
     lock.unlock();
-    std::size_t removed;
-    // A pass that found many expired keys is repeated at once, so a mass expiry clears quickly.
-    do {
-      removed = store_.expire_cycle();
-      freed_since_trim += removed;
-    } while (removed >= store_.stripe_count());
+    databases_.for_each([&](std::size_t, Store& store) {
+      std::size_t removed;
+      // A pass that found many expired keys is repeated at once, so a mass expiry clears quickly.
+      do {
+        removed = store.expire_cycle();
+        freed_since_trim += removed;
+      } while (removed >= store.stripe_count());
+    });
     if (freed_since_trim >= kTrimAfter) {
       // glibc keeps freed small chunks in its arenas; hand whole free pages back.
       malloc_trim(0);

@@ -7,13 +7,13 @@
 #include <mutex>
 #include <thread>
 
-#include "store/store.hpp"
+#include "store/databases.hpp"
 
 namespace kv::store {
 
-/// Runs Store::expire_cycle() every `period` on its own thread, and hands freed memory back to
-/// the operating system after large deletions. Starts in the constructor, stops (and joins) in the
-/// destructor; `store` outlives it.
+/// Runs Store::expire_cycle() over every database every `period` on its own thread, and hands
+/// freed memory back to the operating system after large deletions. Starts in the constructor,
+/// stops (and joins) in the destructor; `databases` outlives it.
 class ActiveExpiry {
  public:
   /// Redis's default hz is 10: a pass every 100 ms.
@@ -21,7 +21,8 @@ class ActiveExpiry {
   /// Freed keys after which memory is returned to the system.
   static constexpr std::size_t kTrimAfter = 10000;
 
-  explicit ActiveExpiry(Store& store, std::chrono::milliseconds period = kDefaultPeriod);
+  explicit ActiveExpiry(const Databases& databases,
+                        std::chrono::milliseconds period = kDefaultPeriod);
   ~ActiveExpiry();
   ActiveExpiry(const ActiveExpiry&) = delete;
   ActiveExpiry& operator=(const ActiveExpiry&) = delete;
@@ -29,7 +30,7 @@ class ActiveExpiry {
  private:
   void run();
 
-  Store& store_;
+  const Databases& databases_;
   std::chrono::milliseconds period_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -68,6 +68,7 @@ bool Store::expired(const Stripe& s, const Entry& e, std::int64_t now) {
 void Store::attach_deadline(Stripe& s, Entry* e, std::int64_t at) {
   e->set_ttl_index(static_cast<std::uint32_t>(s.deadlines.size()));
   s.deadlines.push_back({at, e});
+  s.has_deadlines.store(true, std::memory_order_relaxed);
 }
 
 void Store::detach_deadline(Stripe& s, Entry* e) {
@@ -77,6 +78,7 @@ void Store::detach_deadline(Stripe& s, Entry* e) {
   s.deadlines[i].entry->set_ttl_index(i);
   s.deadlines.pop_back();
   e->set_ttl_index(Entry::kNoTtl);
+  if (s.deadlines.empty()) s.has_deadlines.store(false, std::memory_order_relaxed);
 }
 
 std::size_t Store::live_count(const Stripe& s, std::int64_t now) {
@@ -293,6 +295,7 @@ void Store::clear() {
     old.push_back(std::move(stripes_[i].table));
     stripes_[i].table = Table(seed_);
     stripes_[i].deadlines.clear();
+    stripes_[i].has_deadlines.store(false, std::memory_order_relaxed);
     stripes_[i].value_bytes.store(0, std::memory_order_relaxed);
   }
   for (std::size_t i = stripe_mask_ + 1; i-- > 0;) stripes_[i].mu.unlock();
@@ -304,6 +307,7 @@ std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
   std::vector<Entry*> garbage;
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
     Stripe& s = stripes_[i];
+    if (!s.has_deadlines.load(std::memory_order_relaxed)) continue;  // Nothing to sample.
     {
       std::unique_lock lock(s.mu);
       const std::int64_t now = clock_.now_ms();

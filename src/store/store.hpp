@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -118,6 +119,11 @@ class Store {
   /// returns what fn returns. The keys must differ.
   template <class F>
   auto update2(std::string_view a, std::string_view b, F&& fn);
+  /// Like update2 for keys in two stores (MOVE, COPY ... DB): fn(KeyRef& a, KeyRef& b) runs with
+  /// both stripes locked exclusively. Stores are ordered by address, then stripes by index, so
+  /// concurrent calls never deadlock. `sa` and `sb` must differ.
+  template <class F>
+  static auto update_across(Store& sa, std::string_view a, Store& sb, std::string_view b, F&& fn);
   /// One step of a SCAN from `cursor` (0 starts): calls fn(std::string_view key) for live keys,
   /// one stripe at a time under its shared lock, until about `count` keys were found or
   /// 10 * `count` buckets visited. Returns the next cursor, 0 when the scan is complete. A key
@@ -177,8 +183,9 @@ class Store {
     Table table;
     std::vector<Deadline> deadlines;  // Entries with a deadline; entry->ttl_index() is the index.
     std::uint64_t sample_state = 1;   // For expire_cycle's sampling, under the exclusive lock.
-    // Written under the exclusive lock, read without it by metrics.
+    // Written under the exclusive lock, read without it by metrics and the expiry cycle.
     std::atomic<std::int64_t> value_bytes{0};
+    std::atomic<bool> has_deadlines{false};
   };
 
   /// Stripe indexes of a multi-key operation, sorted and unique, plus each key's hash.
@@ -289,6 +296,35 @@ auto Store::update2(std::string_view a, std::string_view b, F&& fn) {
   rb.entry_ = find_for_write(stripe(plan.hash(1)), b, plan.hash(1), now, garbage);
   auto free_garbage = [&] {
     plan.unlock(true);
+    for (Entry* e : garbage) Entry::destroy(e);
+  };
+  if constexpr (std::is_void_v<decltype(fn(ra, rb))>) {
+    fn(ra, rb);
+    free_garbage();
+  } else {
+    auto result = fn(ra, rb);
+    free_garbage();
+    return result;
+  }
+}
+
+template <class F>
+auto Store::update_across(Store& sa, std::string_view a, Store& sb, std::string_view b, F&& fn) {
+  const std::uint64_t ha = sa.hash(a);
+  const std::uint64_t hb = sb.hash(b);
+  Stripe& stripe_a = sa.stripe(ha);
+  Stripe& stripe_b = sb.stripe(hb);
+  const bool a_first = std::less<const Store*>{}(&sa, &sb);
+  (a_first ? stripe_a : stripe_b).mu.lock();
+  (a_first ? stripe_b : stripe_a).mu.lock();
+  std::vector<Entry*> garbage;
+  KeyRef ra(sa, &stripe_a, a, ha, sa.clock_.now_ms(), garbage);
+  KeyRef rb(sb, &stripe_b, b, hb, sb.clock_.now_ms(), garbage);
+  ra.entry_ = sa.find_for_write(stripe_a, a, ha, ra.now_, garbage);
+  rb.entry_ = sb.find_for_write(stripe_b, b, hb, rb.now_, garbage);
+  auto free_garbage = [&] {
+    (a_first ? stripe_b : stripe_a).mu.unlock();
+    (a_first ? stripe_a : stripe_b).mu.unlock();
     for (Entry* e : garbage) Entry::destroy(e);
   };
   if constexpr (std::is_void_v<decltype(fn(ra, rb))>) {
