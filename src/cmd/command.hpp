@@ -35,6 +35,13 @@ struct Call {
   std::span<const std::string_view> args;  ///< The command name and its arguments.
   proto::ReplyWriter& out;                 ///< Replies go here.
   const CommandSpec& spec;                 ///< The table row being run.
+  /// The database the client has SELECTed, resolved once per command (SWAPDB may renumber).
+  store::Store& db() {
+    if (db_ == nullptr) db_ = &server.databases.db(static_cast<std::size_t>(session.db));
+    return *db_;
+  }
+
+  store::Store* db_ = nullptr;  ///< Cache for db().
 };
 
 /// A command handler. It parses its arguments, calls the store, and writes exactly one reply

@@ -82,7 +82,7 @@ const std::vector<Param>& params() {
       {"bind", [](ServerContext& s) { return s.settings.bind; }, nullptr},
       {"port", [](ServerContext& s) { return std::to_string(s.settings.port); }, nullptr},
       {"threads", [](ServerContext& s) { return std::to_string(s.settings.threads); }, nullptr},
-      {"databases", [](ServerContext&) { return std::string("1"); }, nullptr},
+      {"databases", [](ServerContext& s) { return std::to_string(s.databases.count()); }, nullptr},
       {"daemonize",
        [](ServerContext& s) { return std::string(s.settings.daemonize ? "yes" : "no"); }, nullptr},
       {"pidfile", [](ServerContext& s) { return s.settings.pidfile; }, nullptr},

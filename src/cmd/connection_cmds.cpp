@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/args.hpp"
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
@@ -28,20 +29,9 @@ void ping_cmd(Call& c) {
 void echo_cmd(Call& c) { c.out.bulk(c.args[1]); }
 
 void select_cmd(Call& c) {
-  std::int64_t db = 0;
-  if (!proto::parse_int64(c.args[1], db)) {
-    c.out.error(kErrNotInteger);
-    return;
-  }
-  if (db < INT32_MIN || db > INT32_MAX) {
-    c.out.error(kErrIntRange);
-    return;
-  }
-  if (db != 0) {
-    c.out.error(kErrDbIndex);
-    return;
-  }
-  c.server.clients.update([&] { c.session.db = 0; });
+  const auto db = db_arg_or_reply(c, c.args[1]);
+  if (!db) return;
+  c.server.clients.update([&] { c.session.db = *db; });
   c.out.ok();
 }
 

@@ -10,6 +10,7 @@
 
 #include "cmd/session.hpp"
 #include "store/counters.hpp"
+#include "store/databases.hpp"
 #include "store/store.hpp"
 
 namespace kv::cmd {
@@ -27,6 +28,7 @@ struct Settings {
   std::atomic<std::int64_t> maxclients{10000};  ///< Connection limit.
   std::atomic<std::int64_t> proto_max_bulk_len{512LL * 1024 * 1024};   ///< Largest bulk argument.
   std::atomic<std::int64_t> query_buffer_limit{1024LL * 1024 * 1024};  ///< Per-client input cap.
+  int databases = 16;  ///< Number of logical databases.
 
   mutable std::mutex mu;            ///< Guards the strings below.
   std::string loglevel = "notice";  ///< debug, verbose, notice or warning.
@@ -47,10 +49,10 @@ enum Stat : std::size_t {
 /// Everything shared by all connections; lives as long as the server. Thread-safe as documented
 /// member by member; the hooks are set before the first connection and never changed.
 struct ServerContext {
-  /// `store` and `settings` outlive the context.
-  ServerContext(store::Store& s, Settings& cfg);
+  /// `dbs` and `settings` outlive the context.
+  ServerContext(store::Databases& dbs, Settings& cfg);
 
-  store::Store& store;                                 ///< The keyspace.
+  store::Databases& databases;                         ///< The logical databases (SELECT).
   Settings& settings;                                  ///< Settings, CONFIG GET/SET's view.
   ClientRegistry clients;                              ///< Live connections.
   store::PerThreadCounters<kStatCount> stats;          ///< Server-wide counters.

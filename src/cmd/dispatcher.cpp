@@ -99,9 +99,9 @@ const CommandTable& CommandTable::get() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {string_commands(), string_ops_commands(), expire_commands(),
-                      keyspace_commands(), connection_commands(), server_commands(),
-                      introspection_commands()}) {
+  for (auto family :
+       {string_commands(), string_ops_commands(), expire_commands(), keyspace_commands(),
+        connection_commands(), server_commands(), introspection_commands()}) {
     for (const CommandSpec& spec : family) {
       all_.push_back(&spec);
       by_name_.emplace(spec.name, &spec);

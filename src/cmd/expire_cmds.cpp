@@ -83,7 +83,7 @@ std::optional<Millis> parse_deadline(Call& c, ExpireForm form) {
     if (when > kMaxMillis / 1000 || when < kMinMillis / 1000) return invalid();
     when *= 1000;
   }
-  const Millis base = form.relative ? c.server.store.clock().now_ms() : 0;
+  const Millis base = form.relative ? c.db().clock().now_ms() : 0;
   if (when > kMaxMillis - base) return invalid();
   return when + base;
 }
@@ -119,7 +119,7 @@ void expire_cmd(Call& c) {
   if (!cond) return;
   const std::optional<Millis> when = parse_deadline(c, kForm);
   if (!when) return;
-  c.out.integer(set_deadline(c.server.store, c.args[1], *when, *cond) ? 1 : 0);
+  c.out.integer(set_deadline(c.db(), c.args[1], *when, *cond) ? 1 : 0);
 }
 
 /// What TTL and friends report.
@@ -133,7 +133,7 @@ struct TtlForm {
 // near INT64_MAX, where redis-server replies what unsigned arithmetic gives; so does kvd.
 template <TtlForm kForm>
 void ttl_cmd(Call& c) {
-  const store::Store& store = c.server.store;
+  const store::Store& store = c.db();
   const std::optional<Millis> deadline = store.read(c.args[1], [](const store::KeyView* v) {
     return v == nullptr ? std::nullopt : std::optional<Millis>(v->expire_at);
   });
@@ -154,7 +154,7 @@ void ttl_cmd(Call& c) {
 }
 
 void persist_cmd(Call& c) {
-  const bool removed = c.server.store.update(c.args[1], [](store::KeyRef& k) {
+  const bool removed = c.db().update(c.args[1], [](store::KeyRef& k) {
     if (!k.exists() || k.expire_at() == 0) return false;
     k.expire(0);
     return true;

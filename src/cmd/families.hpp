@@ -14,7 +14,7 @@ std::span<const CommandSpec> string_ops_commands();
 /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.
 std::span<const CommandSpec> expire_commands();
 /// DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, COPY, DBSIZE,
-/// FLUSHDB, FLUSHALL.
+/// MOVE, SWAPDB, FLUSHDB, FLUSHALL.
 std::span<const CommandSpec> keyspace_commands();
 /// PING, ECHO, SELECT, HELLO, QUIT, RESET, CLIENT.
 std::span<const CommandSpec> connection_commands();

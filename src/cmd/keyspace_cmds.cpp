@@ -1,11 +1,12 @@
 // Commands over keys as keys: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME,
-// RENAMENX, COPY, DBSIZE, FLUSHDB, FLUSHALL.
+// RENAMENX, COPY, MOVE, SWAPDB, DBSIZE, FLUSHDB, FLUSHALL.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cmd/args.hpp"
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
@@ -15,15 +16,13 @@
 namespace kv::cmd {
 namespace {
 
-void del_cmd(Call& c) {
-  c.out.integer(static_cast<std::int64_t>(c.server.store.del(c.args.subspan(1))));
-}
+void del_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.db().del(c.args.subspan(1)))); }
 
 void exists_cmd(Call& c) {
-  c.out.integer(static_cast<std::int64_t>(c.server.store.exists(c.args.subspan(1))));
+  c.out.integer(static_cast<std::int64_t>(c.db().exists(c.args.subspan(1))));
 }
 
-void dbsize_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.server.store.size())); }
+void dbsize_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.db().size())); }
 
 // FLUSHDB and FLUSHALL [ASYNC|SYNC]: both modes empty the keyspace before replying; entries are
 // freed after the stripe locks are released, so other clients wait only for the swap.
@@ -33,18 +32,21 @@ void flush_cmd(Call& c) {
     c.out.error(kErrSyntax);
     return;
   }
-  c.server.store.clear();
+  if (NameEq{}(c.args[0], "flushall")) {
+    c.server.databases.for_each([](std::size_t, store::Store& db) { db.clear(); });
+  } else {
+    c.db().clear();
+  }
   c.out.ok();
 }
 
 void type_cmd(Call& c) {
-  const bool found =
-      c.server.store.read(c.args[1], [](const store::KeyView* v) { return v != nullptr; });
+  const bool found = c.db().read(c.args[1], [](const store::KeyView* v) { return v != nullptr; });
   c.out.simple(found ? "string" : "none");
 }
 
 void touch_cmd(Call& c) {
-  c.out.integer(static_cast<std::int64_t>(c.server.store.exists(c.args.subspan(1))));
+  c.out.integer(static_cast<std::int64_t>(c.db().exists(c.args.subspan(1))));
 }
 
 // KEYS pattern: a lone "*" matches every key, the empty one included (Redis short-cuts it).
@@ -54,7 +56,7 @@ void keys_cmd(Call& c) {
   std::vector<std::string> keys;
   std::uint64_t cursor = 0;
   do {
-    cursor = c.server.store.scan(cursor, 1024, [&](std::string_view key) {
+    cursor = c.db().scan(cursor, 1024, [&](std::string_view key) {
       if (all || store::glob_match(pattern, key)) keys.emplace_back(key);
     });
   } while (cursor != 0);
@@ -116,11 +118,10 @@ void scan_cmd(Call& c) {
   const bool all = pattern == "*";
   std::vector<std::string> keys;
   const std::uint64_t next =
-      c.server.store.scan(*cursor, static_cast<std::size_t>(std::min<std::int64_t>(count, 1 << 20)),
-                          [&](std::string_view key) {
-                            if (type_ok && (all || store::glob_match(pattern, key)))
-                              keys.emplace_back(key);
-                          });
+      c.db().scan(*cursor, static_cast<std::size_t>(std::min<std::int64_t>(count, 1 << 20)),
+                  [&](std::string_view key) {
+                    if (type_ok && (all || store::glob_match(pattern, key))) keys.emplace_back(key);
+                  });
   c.out.array(2);
   c.out.bulk(std::to_string(next));
   c.out.array(keys.size());
@@ -128,7 +129,7 @@ void scan_cmd(Call& c) {
 }
 
 void randomkey_cmd(Call& c) {
-  if (!c.server.store.random_key([&](std::string_view key) { c.out.bulk(key); })) c.out.null();
+  if (!c.db().random_key([&](std::string_view key) { c.out.bulk(key); })) c.out.null();
 }
 
 // RENAME and RENAMENX: the value and its deadline move in one step under both keys' locks.
@@ -136,7 +137,7 @@ void rename_generic(Call& c, bool nx) {
   const std::string_view src = c.args[1];
   const std::string_view dst = c.args[2];
   if (src == dst) {
-    const bool exists = c.server.store.exists(c.args.subspan(1, 1)) > 0;
+    const bool exists = c.db().exists(c.args.subspan(1, 1)) > 0;
     if (!exists) {
       c.out.error("ERR no such key");
     } else if (nx) {
@@ -146,7 +147,7 @@ void rename_generic(Call& c, bool nx) {
     }
     return;
   }
-  c.server.store.update2(src, dst, [&](store::KeyRef& from, store::KeyRef& to) {
+  c.db().update2(src, dst, [&](store::KeyRef& from, store::KeyRef& to) {
     if (!from.exists()) {
       c.out.error("ERR no such key");
       return;
@@ -171,35 +172,66 @@ void renamenx_cmd(Call& c) { rename_generic(c, true); }
 // COPY source destination [DB destination-db] [REPLACE]
 void copy_cmd(Call& c) {
   bool replace = false;
+  store::Store* dst_db = &c.db();
   for (std::size_t i = 3; i < c.args.size(); ++i) {
     if (NameEq{}(c.args[i], "replace")) {
       replace = true;
     } else if (NameEq{}(c.args[i], "db") && i + 1 < c.args.size()) {
-      std::int64_t db = 0;
-      if (!proto::parse_int64(c.args[++i], db)) {
-        c.out.error(kErrNotInteger);
-        return;
-      }
-      if (db != 0) {
-        c.out.error(kErrDbIndex);
-        return;
-      }
+      const auto db = db_arg_or_reply(c, c.args[++i]);
+      if (!db) return;
+      dst_db = &c.server.databases.db(static_cast<std::size_t>(*db));
     } else {
       c.out.error(kErrSyntax);
       return;
     }
   }
-  if (c.args[1] == c.args[2]) {
+  const bool same_db = dst_db == &c.db();
+  if (same_db && c.args[1] == c.args[2]) {
     c.out.error("ERR source and destination objects are the same");
     return;
   }
+  auto copy = [&](store::KeyRef& from, store::KeyRef& to) {
+    if (!from.exists() || (to.exists() && !replace)) return false;
+    to.set(from.value(), from.expire_at());
+    return true;
+  };
   const bool copied =
-      c.server.store.update2(c.args[1], c.args[2], [&](store::KeyRef& from, store::KeyRef& to) {
-        if (!from.exists() || (to.exists() && !replace)) return false;
-        to.set(from.value(), from.expire_at());
-        return true;
-      });
+      same_db ? c.db().update2(c.args[1], c.args[2], copy)
+              : store::Store::update_across(c.db(), c.args[1], *dst_db, c.args[2], copy);
   c.out.integer(copied ? 1 : 0);
+}
+
+// MOVE key db: the key and its deadline move unless the target database has the key.
+void move_cmd(Call& c) {
+  const auto db = db_arg_or_reply(c, c.args[2]);
+  if (!db) return;
+  store::Store& dst = c.server.databases.db(static_cast<std::size_t>(*db));
+  if (&dst == &c.db()) {
+    c.out.error("ERR source and destination objects are the same");
+    return;
+  }
+  const bool moved = store::Store::update_across(c.db(), c.args[1], dst, c.args[1],
+                                                 [](store::KeyRef& from, store::KeyRef& to) {
+                                                   if (!from.exists() || to.exists()) return false;
+                                                   to.set(from.value(), from.expire_at());
+                                                   from.erase();
+                                                   return true;
+                                                 });
+  c.out.integer(moved ? 1 : 0);
+}
+
+void swapdb_cmd(Call& c) {
+  const auto a = int_arg_or_reply(c, c.args[1], "invalid first DB index");
+  if (!a) return;
+  const auto b = int_arg_or_reply(c, c.args[2], "invalid second DB index");
+  if (!b) return;
+  const auto count = static_cast<int>(c.server.databases.count());
+  if (*a < 0 || *a >= count || *b < 0 || *b >= count) {
+    c.out.error(kErrDbIndex);
+    return;
+  }
+  c.server.databases.swap(static_cast<std::size_t>(*a), static_cast<std::size_t>(*b));
+  c.out.ok();
 }
 
 const CommandSpec kCommands[] = {
@@ -231,6 +263,10 @@ const CommandSpec kCommands[] = {
      "Rename a key, only if the new key does not exist."},
     {"copy", -3, kWrite | kDenyOom, "@keyspace @write @slow", 1, 2, 1, copy_cmd, "generic",
      "Copy a key."},
+    {"move", 3, kWrite | kFast, "@keyspace @write @fast", 1, 1, 1, move_cmd, "generic",
+     "Move a key to another database."},
+    {"swapdb", 3, kWrite | kFast, "@keyspace @write @fast @dangerous", 0, 0, 0, swapdb_cmd,
+     "server", "Swaps two Redis databases."},
 };
 
 }  // namespace

@@ -111,7 +111,9 @@ void stats_section(ServerContext& s, std::string& out) {
   field(out, "total_net_input_bytes", s.stats.sum(kStatNetInput));
   field(out, "total_net_output_bytes", s.stats.sum(kStatNetOutput));
   field(out, "rejected_connections", s.stats.sum(kStatRejectedConnections));
-  field(out, "expired_keys", s.store.expired_keys());
+  std::uint64_t expired = 0;
+  s.databases.for_each([&](std::size_t, store::Store& db) { expired += db.expired_keys(); });
+  field(out, "expired_keys", expired);
   field(out, "evicted_keys", 0);
   field(out, "keyspace_hits", s.stats.sum(kStatKeyspaceHits));
   field(out, "keyspace_misses", s.stats.sum(kStatKeyspaceMisses));
@@ -134,23 +136,35 @@ void cpu_section(ServerContext&, std::string& out) {
   field(out, "used_cpu_user", buf);
 }
 
+// The store's own metrics, summed over the databases.
 void store_section(ServerContext& s, std::string& out) {
-  const store::StoreMetrics m = s.store.metrics();
-  field(out, "keys_stored", m.keys);
-  field(out, "bytes_stored", m.value_bytes);
-  field(out, "get_ops", m.gets);
-  field(out, "set_ops", m.sets);
-  field(out, "delete_ops", m.deletes);
-  field(out, "stripes", s.store.stripe_count());
+  store::StoreMetrics total;
+  s.databases.for_each([&](std::size_t, store::Store& db) {
+    const store::StoreMetrics m = db.metrics();
+    total.keys += m.keys;
+    total.value_bytes += m.value_bytes;
+    total.gets += m.gets;
+    total.sets += m.sets;
+    total.deletes += m.deletes;
+  });
+  field(out, "keys_stored", total.keys);
+  field(out, "bytes_stored", total.value_bytes);
+  field(out, "get_ops", total.gets);
+  field(out, "set_ops", total.sets);
+  field(out, "delete_ops", total.deletes);
+  field(out, "databases", s.databases.count());
+  field(out, "stripes", s.databases.db(0).stripe_count());
 }
 
+// One line per database that has keys, as Redis prints them.
 void keyspace_section(ServerContext& s, std::string& out) {
-  const store::StoreMetrics m = s.store.metrics();
-  if (m.keys > 0) {
-    field(out, "db0",
+  s.databases.for_each([&](std::size_t i, store::Store& db) {
+    const store::StoreMetrics m = db.metrics();
+    if (m.keys == 0) return;
+    field(out, "db" + std::to_string(i),
           "keys=" + std::to_string(m.keys) + ",expires=" + std::to_string(m.expires) +
               ",avg_ttl=" + std::to_string(m.avg_ttl_ms));
-  }
+  });
 }
 
 struct Section {

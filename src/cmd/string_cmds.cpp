@@ -16,7 +16,7 @@ void count_read(Call& c, bool hit) {
 }
 
 void get_cmd(Call& c) {
-  const bool hit = c.server.store.get(c.args[1], [&](std::string_view v) { c.out.bulk(v); });
+  const bool hit = c.db().get(c.args[1], [&](std::string_view v) { c.out.bulk(v); });
   if (!hit) c.out.null();
   count_read(c, hit);
 }
@@ -92,7 +92,7 @@ std::optional<std::int64_t> deadline_or_reply(Call& c, std::string_view arg, boo
   if (n <= 0 || (seconds && n > INT64_MAX / 1000)) return invalid();
   if (seconds) n *= 1000;
   if (relative) {
-    const std::int64_t now = c.server.store.clock().now_ms();
+    const std::int64_t now = c.db().clock().now_ms();
     if (n > INT64_MAX - now) return invalid();
     n += now;
   }
@@ -108,7 +108,7 @@ std::optional<std::int64_t> deadline_or_reply(Call& c, const SetOptions& o) {
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
 void set_cmd(Call& c) {
   if (c.args.size() == 3) {  // The common case has its own allocation-free path.
-    c.server.store.set(c.args[1], c.args[2]);
+    c.db().set(c.args[1], c.args[2]);
     c.out.ok();
     return;
   }
@@ -120,7 +120,7 @@ void set_cmd(Call& c) {
     if (!d) return;
     deadline = *d;
   }
-  c.server.store.update(c.args[1], [&](store::KeyRef& k) {
+  c.db().update(c.args[1], [&](store::KeyRef& k) {
     if (o.get) {
       if (k.exists()) {
         c.out.bulk(k.value());
@@ -139,7 +139,7 @@ void set_cmd(Call& c) {
 
 // SETNX, SETEX and PSETEX: SET with one option, and their own replies and error names.
 void setnx_cmd(Call& c) {
-  const bool set = c.server.store.update(c.args[1], [&](store::KeyRef& k) {
+  const bool set = c.db().update(c.args[1], [&](store::KeyRef& k) {
     if (k.exists()) return false;
     k.set(c.args[2], 0);
     return true;
@@ -150,7 +150,7 @@ void setnx_cmd(Call& c) {
 void setex_generic(Call& c, bool seconds) {
   const auto deadline = deadline_or_reply(c, c.args[2], seconds, true);
   if (!deadline) return;
-  c.server.store.update(c.args[1], [&](store::KeyRef& k) { k.set(c.args[3], *deadline); });
+  c.db().update(c.args[1], [&](store::KeyRef& k) { k.set(c.args[3], *deadline); });
   c.out.ok();
 }
 
@@ -158,7 +158,7 @@ void setex_cmd(Call& c) { setex_generic(c, true); }
 void psetex_cmd(Call& c) { setex_generic(c, false); }
 
 void getset_cmd(Call& c) {
-  c.server.store.update(c.args[1], [&](store::KeyRef& k) {
+  c.db().update(c.args[1], [&](store::KeyRef& k) {
     count_read(c, k.exists());
     if (k.exists()) {
       c.out.bulk(k.value());
@@ -170,7 +170,7 @@ void getset_cmd(Call& c) {
 }
 
 void getdel_cmd(Call& c) {
-  c.server.store.update(c.args[1], [&](store::KeyRef& k) {
+  c.db().update(c.args[1], [&](store::KeyRef& k) {
     count_read(c, k.exists());
     if (!k.exists()) {
       c.out.null();
@@ -191,7 +191,7 @@ void getex_cmd(Call& c) {
     if (!d) return;
     deadline = *d;
   }
-  c.server.store.update(c.args[1], [&](store::KeyRef& k) {
+  c.db().update(c.args[1], [&](store::KeyRef& k) {
     count_read(c, k.exists());
     if (!k.exists()) {
       c.out.null();
@@ -212,7 +212,7 @@ void mget_cmd(Call& c) {
   const auto keys = c.args.subspan(1);
   c.out.array(keys.size());
   std::size_t hits = 0;
-  c.server.store.mget(keys, [&](std::optional<std::string_view> v) {
+  c.db().mget(keys, [&](std::optional<std::string_view> v) {
     if (v) {
       c.out.bulk(*v);
       ++hits;
@@ -232,13 +232,13 @@ bool pairs_ok(Call& c) {
 
 void mset_cmd(Call& c) {
   if (!pairs_ok(c)) return;
-  c.server.store.mset(c.args.subspan(1));
+  c.db().mset(c.args.subspan(1));
   c.out.ok();
 }
 
 void msetnx_cmd(Call& c) {
   if (!pairs_ok(c)) return;
-  c.out.integer(c.server.store.msetnx(c.args.subspan(1)) ? 1 : 0);
+  c.out.integer(c.db().msetnx(c.args.subspan(1)) ? 1 : 0);
 }
 
 const CommandSpec kCommands[] = {

@@ -63,7 +63,7 @@ void reply(Call& c, const Outcome& r) {
 void append_cmd(Call& c) {
   const std::string_view tail = c.args[2];
   const std::int64_t max = max_bulk_len(c);
-  reply(c, c.server.store.update(c.args[1], [&](store::KeyRef& k) -> Outcome {
+  reply(c, c.db().update(c.args[1], [&](store::KeyRef& k) -> Outcome {
     if (!k.exists()) {
       // Redis creates the key even for an empty value, and checks no length here.
       k.set(tail, 0);
@@ -83,7 +83,7 @@ void append_cmd(Call& c) {
 
 void strlen_cmd(Call& c) {
   std::size_t len = 0;
-  const bool hit = c.server.store.get(c.args[1], [&](std::string_view v) { len = v.size(); });
+  const bool hit = c.db().get(c.args[1], [&](std::string_view v) { len = v.size(); });
   c.out.integer(static_cast<std::int64_t>(len));
   count_read(c, hit);
 }
@@ -94,7 +94,7 @@ void strlen_cmd(Call& c) {
 void incr_by(Call& c, std::int64_t delta) {
   constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  reply(c, c.server.store.update(c.args[1], [&](store::KeyRef& k) -> Outcome {
+  reply(c, c.db().update(c.args[1], [&](store::KeyRef& k) -> Outcome {
     std::int64_t value = 0;
     if (k.exists() && !proto::parse_int64(k.value(), value)) return {kErrNotInteger};
     if ((delta < 0 && value < 0 && delta < kMin - value) ||
@@ -186,7 +186,7 @@ void incrbyfloat_cmd(Call& c) {
   char text[kMaxLongDoubleChars];
   std::size_t len = 0;
   const std::string_view error =
-      c.server.store.update(c.args[1], [&](store::KeyRef& k) -> std::string_view {
+      c.db().update(c.args[1], [&](store::KeyRef& k) -> std::string_view {
         long double value = 0;
         if (k.exists() && !parse_long_double(k.value(), value)) return kErrNotFloat;
         value += incr;
@@ -226,8 +226,8 @@ void getrange_cmd(Call& c) {
     return;
   }
   // Like GET, the reply is written from the entry under the stripe's shared lock.
-  const bool hit = c.server.store.get(
-      c.args[1], [&](std::string_view v) { c.out.bulk(substring(v, start, end)); });
+  const bool hit =
+      c.db().get(c.args[1], [&](std::string_view v) { c.out.bulk(substring(v, start, end)); });
   if (!hit) c.out.bulk({});
   count_read(c, hit);
 }
@@ -245,7 +245,7 @@ void setrange_cmd(Call& c) {
   const std::string_view patch = c.args[3];
   const std::int64_t max = max_bulk_len(c);
   const auto at = static_cast<std::uint64_t>(offset);
-  reply(c, c.server.store.update(c.args[1], [&](store::KeyRef& k) -> Outcome {
+  reply(c, c.db().update(c.args[1], [&](store::KeyRef& k) -> Outcome {
     const std::string_view old = k.exists() ? k.value() : std::string_view();
     // An empty patch changes nothing and creates no key, whatever the offset.
     if (patch.empty()) return {{}, static_cast<std::int64_t>(old.size())};
@@ -319,7 +319,7 @@ bool parse_lcs_options(Call& c, LcsOptions& o) {
 
 LcsInput read_lcs_input(Call& c, std::string_view key, std::uint64_t max_cells) {
   LcsInput in;
-  const bool hit = c.server.store.get(key, [&](std::string_view v) {
+  const bool hit = c.db().get(key, [&](std::string_view v) {
     in.size = v.size();
     if (in.size + 1 <= max_cells) in.bytes.assign(v);
   });

@@ -103,10 +103,9 @@ int main(int argc, char** argv) {
     setup_logging(settings);
     signal(SIGPIPE, SIG_IGN);
 
-    kv::store::Databases databases;
-    kv::store::Store& store = databases.db(0);
+    kv::store::Databases databases(static_cast<std::size_t>(settings.databases));
     kv::store::ActiveExpiry active_expiry(databases);
-    kv::cmd::ServerContext context(store, settings);
+    kv::cmd::ServerContext context(databases, settings);
     kv::cmd::Dispatcher dispatcher(context);
     kv::net::IoContextPool pool(static_cast<std::size_t>(settings.threads));
     kv::net::Server server(pool, dispatcher, settings.bind,
@@ -132,8 +131,9 @@ int main(int argc, char** argv) {
       std::ofstream(settings.pidfile) << getpid() << "\n";
     }
     server.start();
-    spdlog::info("kvd {} listening on {}:{} with {} threads, {} stripes", kv::server::kVersion,
-                 settings.bind, server.port(), pool.size(), store.stripe_count());
+    spdlog::info("kvd {} listening on {}:{} with {} threads, {} stripes per database",
+                 kv::server::kVersion, settings.bind, server.port(), pool.size(),
+                 databases.db(0).stripe_count());
     report_ready(ready_fd, true);
     pool.run();
     if (!settings.pidfile.empty()) std::remove(settings.pidfile.c_str());

@@ -69,6 +69,8 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
      "run in the background (yes|no); returns once the server listens")
     ("pidfile", po::value<std::string>()->default_value(""), "write the process id to this file")
     ("maxclients", po::value<std::int64_t>()->default_value(10000), "maximum connected clients")
+    ("databases", po::value<int>()->default_value(16),
+     "number of logical databases, 1..1024 (about 128 KiB each when empty)")
     ("proto-max-bulk-len", po::value<std::string>()->default_value("512mb"),
      "largest bulk argument a client may send")
     ("client-query-buffer-limit", po::value<std::string>()->default_value("1gb"),
@@ -108,6 +110,9 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
     if (!daemonize) throw std::runtime_error("--daemonize must be yes or no");
     s.daemonize = *daemonize;
     s.pidfile = vm["pidfile"].as<std::string>();
+    s.databases = vm["databases"].as<int>();
+    if (s.databases < 1 || s.databases > 1024)
+      throw std::runtime_error("--databases must be 1..1024");
     const auto maxclients = vm["maxclients"].as<std::int64_t>();
     if (maxclients < 1) throw std::runtime_error("--maxclients must be at least 1");
     s.maxclients = maxclients;

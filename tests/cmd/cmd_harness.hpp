@@ -14,6 +14,7 @@
 #include "cmd/dispatcher.hpp"
 #include "cmd/session.hpp"
 #include "proto/reply_writer.hpp"
+#include "store/databases.hpp"
 #include "store/store.hpp"
 
 namespace kv::cmd::test {
@@ -45,9 +46,10 @@ class CmdTest : public ::testing::Test {
   Session& session() { return main_.session; }
 
   store::ManualClock clock_;
-  store::Store store_{4, clock_};
+  store::Databases dbs_{16, 4, clock_};
+  store::Store& store_ = dbs_.db(0);  ///< Database 0.
   Settings settings_;
-  ServerContext server_{store_, settings_};
+  ServerContext server_{dbs_, settings_};
   Dispatcher dispatcher_{server_};
 
  private:

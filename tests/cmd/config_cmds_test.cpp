@@ -21,7 +21,7 @@ TEST_F(ConfigCmd, GetOneParameterMatchesRedisBytes) {
   EXPECT_EQ(run({"config", "get", "maxclients"}), "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n");
   EXPECT_EQ(run({"config", "get", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
   EXPECT_EQ(run({"config", "get", "appendonly"}), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
-  EXPECT_EQ(run({"config", "get", "databases"}), "*2\r\n$9\r\ndatabases\r\n$1\r\n1\r\n");
+  EXPECT_EQ(run({"config", "get", "databases"}), "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
   EXPECT_EQ(run({"config", "get", "bind"}), "*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n");
   EXPECT_EQ(run({"config", "get", "port"}), "*2\r\n$4\r\nport\r\n$4\r\n6380\r\n");
   EXPECT_EQ(run({"config", "get", "loglevel"}), "*2\r\n$8\r\nloglevel\r\n$6\r\nnotice\r\n");

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cmd_harness.hpp"
+#include "store/store.hpp"
 
 namespace kv::cmd::test {
 namespace {
@@ -60,8 +61,10 @@ TEST_F(ConnectionCmd, Echo) {
 
 TEST_F(ConnectionCmd, Select) {
   EXPECT_EQ(run({"select", "0"}), "+OK\r\n");
-  EXPECT_EQ(run({"select", "1"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(run({"select", "16"}), "-ERR DB index is out of range\r\n");
   EXPECT_EQ(run({"select", "-1"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(run({"select", "2147483648"}),
+            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
   EXPECT_EQ(run({"select", "2147483647"}), "-ERR DB index is out of range\r\n");
   for (const char* bad : {"x", "01", "-0", " 0", "0x", "1.0", ""}) {
     EXPECT_EQ(run({"select", bad}), "-ERR value is not an integer or out of range\r\n") << bad;
@@ -69,6 +72,48 @@ TEST_F(ConnectionCmd, Select) {
   EXPECT_EQ(run({"select"}), wrong_args("select"));
   EXPECT_EQ(run({"select", "0", "1"}), wrong_args("select"));
   EXPECT_EQ(session().db, 0);
+  // Databases are separate keyspaces.
+  EXPECT_EQ(run({"set", "k", "zero"}), "+OK\r\n");
+  EXPECT_EQ(run({"select", "15"}), "+OK\r\n");
+  EXPECT_EQ(session().db, 15);
+  EXPECT_EQ(run({"get", "k"}), "$-1\r\n");
+  EXPECT_EQ(run({"set", "k", "fifteen"}), "+OK\r\n");
+  EXPECT_EQ(run({"dbsize"}), ":1\r\n");
+  EXPECT_EQ(run({"select", "0"}), "+OK\r\n");
+  EXPECT_EQ(run({"get", "k"}), "$4\r\nzero\r\n");
+}
+
+TEST_F(ConnectionCmd, MoveSwapdbAndFlushPerDatabase) {
+  run({"psetex", "k", "9000", "v"});
+  EXPECT_EQ(run({"move", "k", "3"}), ":1\r\n");
+  EXPECT_EQ(run({"move", "k", "3"}), ":0\r\n");
+  EXPECT_EQ(run({"move", "k", "0"}), "-ERR source and destination objects are the same\r\n");
+  EXPECT_EQ(run({"move", "k", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(run({"move", "k", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(
+      store::Store::update_across(dbs_.db(3), "k", dbs_.db(4), "x",
+                                  [](store::KeyRef& k, store::KeyRef&) { return k.expire_at(); }),
+      clock_.now_ms() + 9000);  // The deadline moved with the key.
+  run({"select", "3"});
+  run({"set", "other", "1"});
+  run({"select", "0"});
+  run({"set", "mine", "1"});
+  EXPECT_EQ(run({"move", "mine", "3"}), ":1\r\n");
+  run({"set", "k", "clash"});
+  EXPECT_EQ(run({"move", "k", "3"}), ":0\r\n");  // Database 3 has k already.
+  EXPECT_EQ(run({"swapdb", "0", "3"}), "+OK\r\n");
+  EXPECT_EQ(run({"dbsize"}), ":3\r\n");  // Now database 0 is the old 3.
+  EXPECT_EQ(run({"get", "k"}), "$1\r\nv\r\n");
+  EXPECT_EQ(run({"swapdb", "0", "x"}), "-ERR invalid second DB index\r\n");
+  EXPECT_EQ(run({"swapdb", "x", "0"}), "-ERR invalid first DB index\r\n");
+  EXPECT_EQ(run({"swapdb", "0", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(run({"swapdb", "1", "1"}), "+OK\r\n");
+  EXPECT_EQ(run({"flushdb"}), "+OK\r\n");
+  EXPECT_EQ(run({"dbsize"}), ":0\r\n");
+  run({"select", "3"});
+  EXPECT_EQ(run({"dbsize"}), ":1\r\n");
+  EXPECT_EQ(run({"flushall"}), "+OK\r\n");
+  EXPECT_EQ(run({"dbsize"}), ":0\r\n");
 }
 
 TEST_F(ConnectionCmd, HelloWithoutArgumentsKeepsTheProtocol) {

@@ -170,7 +170,12 @@ TEST_F(KeyspaceScan, Copy) {
   EXPECT_EQ(run({"copy", "nope", "x"}), ":0\r\n");
   EXPECT_EQ(run({"copy", "a", "c", "db", "0"}), ":1\r\n");
   EXPECT_EQ(run({"copy", "a", "a"}), "-ERR source and destination objects are the same\r\n");
-  EXPECT_EQ(run({"copy", "a", "b", "db", "1"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(run({"copy", "a", "a", "db", "1"}), ":1\r\n");  // Another database: allowed.
+  EXPECT_EQ(run({"copy", "a", "a", "db", "1"}), ":0\r\n");
+  run({"select", "1"});
+  EXPECT_EQ(run({"get", "a"}), "$1\r\nw\r\n");
+  run({"select", "0"});
+  EXPECT_EQ(run({"copy", "a", "b", "db", "16"}), "-ERR DB index is out of range\r\n");
   EXPECT_EQ(run({"copy", "a", "b", "db", "x"}), "-ERR value is not an integer or out of range\r\n");
   EXPECT_EQ(run({"copy", "a", "b", "foo"}), "-ERR syntax error\r\n");
 }

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "cmd_harness.hpp"
+#include "store/databases.hpp"
 
 namespace kv::cmd::test {
 namespace {
@@ -83,11 +84,11 @@ TEST_F(ServerCmd, InfoStoreShowsExactMetrics) {
   run({"exists", "a", "c"});            // not counted
   EXPECT_EQ(run({"info", "store"}),
             bulk("# Store\r\nkeys_stored:2\r\nbytes_stored:7\r\nget_ops:4\r\nset_ops:4\r\n"
-                 "delete_ops:3\r\nstripes:4\r\n"));
+                 "delete_ops:3\r\ndatabases:16\r\nstripes:4\r\n"));
   run({"flushdb"});
   EXPECT_EQ(run({"info", "store"}),
             bulk("# Store\r\nkeys_stored:0\r\nbytes_stored:0\r\nget_ops:4\r\nset_ops:4\r\n"
-                 "delete_ops:3\r\nstripes:4\r\n"));
+                 "delete_ops:3\r\ndatabases:16\r\nstripes:4\r\n"));
 }
 
 TEST_F(ServerCmd, InfoClientsFollowsConnectionsAndMaxclients) {
@@ -158,9 +159,9 @@ TEST_F(ShutdownCmd, BadArgumentsAreSyntaxErrors) {
 }
 
 TEST(ShutdownWithoutHook, StillClosesTheConnection) {
-  store::Store store(2);
+  store::Databases dbs(1, 2);
   Settings settings;
-  ServerContext server(store, settings);
+  ServerContext server(dbs, settings);
   Dispatcher dispatcher(server);
   Session session;
   std::string out;
