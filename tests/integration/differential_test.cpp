@@ -184,7 +184,26 @@ Command extended_command(std::mt19937& rng, Key&& key, Value&& value) {
                                                                     {"EXAT", "99999999999"},
                                                                     {"PXAT", "99999999999999"},
                                                                     {"keepttl", "EX", "1000"}};
-  switch (pick(17)) {
+  auto number = [&] {
+    static const std::vector<std::string> kNumbers = {"0",
+                                                      "1",
+                                                      "-1",
+                                                      "42",
+                                                      "9223372036854775807",
+                                                      "-9223372036854775808",
+                                                      "9223372036854775806",
+                                                      "-9223372036854775807",
+                                                      "3.5",
+                                                      "1e3",
+                                                      "abc",
+                                                      "",
+                                                      " 1",
+                                                      "0x10",
+                                                      "-0",
+                                                      "007"};
+    return kNumbers[pick(kNumbers.size())];
+  };
+  switch (pick(24)) {
     case 0: {
       Command c = {"SET", key(), value()};
       const auto& o = kSetOptions[pick(kSetOptions.size())];
@@ -214,8 +233,22 @@ Command extended_command(std::mt19937& rng, Key&& key, Value&& value) {
     }
     case 10:
       return {"KEYS", pick(2) ? "k*" : "*1?"};
+    case 16:
+      return {"SET", key(), number()};
+    case 17:
+      return {pick(2) ? "INCR" : "DECR", key()};
+    case 18:
+      return {pick(2) ? "INCRBY" : "DECRBY", key(), number()};
+    case 19:
+      return {"INCRBYFLOAT", key(), pick(2) ? "1.5" : number()};
+    case 20:
+      return {"APPEND", key(), value()};
+    case 21:
+      return {"GETRANGE", key(), number(), number()};
+    case 22:
+      return {"SETRANGE", key(), std::to_string(pick(40)), value()};
     default:
-      return {"EXISTS", key()};
+      return {pick(2) ? "STRLEN" : "LCS", key(), key()};
   }
 }
 
