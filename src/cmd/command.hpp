@@ -24,6 +24,11 @@ enum Flag : std::uint32_t {
   kNoAuth = 1 << 8,
   kNoMulti = 1 << 9,
   kAllowBusy = 1 << 10,
+  kSkipSlowlog = 1 << 11,
+  // kvd's own flags, not shown by COMMAND INFO:
+  kNoStore = 1 << 20,     ///< Touches no keys (EXEC takes no locks for it).
+  kTxnControl = 1 << 21,  ///< Runs at once inside MULTI instead of being queued.
+  kCrossDb = 1 << 22,     ///< May touch another database than the selected one (MOVE, COPY).
 };
 
 struct CommandSpec;

@@ -210,12 +210,13 @@ void config_resetstat(Call& c) {
 }
 
 const CommandSpec kConfigSubcommands[] = {
-    {"config|get", -3, kAdmin | kNoScript | kLoading | kStale, "@admin @slow @dangerous", 0, 0, 0,
-     config_get, "server", "Returns the effective values of configuration parameters."},
-    {"config|set", -4, kAdmin | kNoScript | kLoading | kStale, "@admin @slow @dangerous", 0, 0, 0,
-     config_set, "server", "Sets configuration parameters in-flight."},
-    {"config|resetstat", 2, kAdmin | kNoScript | kLoading | kStale, "@admin @slow @dangerous", 0, 0,
-     0, config_resetstat, "server", "Resets the server's statistics."},
+    {"config|get", -3, kAdmin | kNoScript | kLoading | kStale | kNoStore, "@admin @slow @dangerous",
+     0, 0, 0, config_get, "server", "Returns the effective values of configuration parameters."},
+    {"config|set", -4, kAdmin | kNoScript | kLoading | kStale | kNoStore, "@admin @slow @dangerous",
+     0, 0, 0, config_set, "server", "Sets configuration parameters in-flight."},
+    {"config|resetstat", 2, kAdmin | kNoScript | kLoading | kStale | kNoStore,
+     "@admin @slow @dangerous", 0, 0, 0, config_resetstat, "server",
+     "Resets the server's statistics."},
 };
 
 }  // namespace

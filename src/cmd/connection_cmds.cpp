@@ -118,6 +118,7 @@ void quit_cmd(Call& c) {
 }
 
 void reset_cmd(Call& c) {
+  Dispatcher(c.server).release(c.session);  // Discards MULTI and every WATCH.
   c.server.clients.update([&] {
     c.session.name.clear();
     c.session.db = 0;
@@ -230,35 +231,37 @@ void client_list(Call& c) {
 }
 
 const CommandSpec kClientSubcommands[] = {
-    {"client|id", 2, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0, client_id,
-     "connection", "Returns the unique client ID of the connection."},
-    {"client|getname", 2, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0,
+    {"client|id", 2, kNoScript | kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0,
+     client_id, "connection", "Returns the unique client ID of the connection."},
+    {"client|getname", 2, kNoScript | kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0,
      client_getname, "connection", "Returns the name of the connection."},
-    {"client|setname", 3, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0,
+    {"client|setname", 3, kNoScript | kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0,
      client_setname, "connection", "Sets the connection name."},
-    {"client|setinfo", 4, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0,
+    {"client|setinfo", 4, kNoScript | kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0,
      client_setinfo, "connection", "Sets information specific to the client or connection."},
-    {"client|info", 2, kNoScript | kLoading | kStale, "@slow @connection", 0, 0, 0, client_info,
-     "connection", "Returns information about the connection."},
-    {"client|list", -2, kAdmin | kNoScript | kLoading | kStale,
+    {"client|info", 2, kNoScript | kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0,
+     client_info, "connection", "Returns information about the connection."},
+    {"client|list", -2, kAdmin | kNoScript | kLoading | kStale | kNoStore,
      "@admin @slow @dangerous @connection", 0, 0, 0, client_list, "connection",
      "Lists open connections."},
 };
 
 const CommandSpec kCommands[] = {
-    {"ping", -1, kFast, "@fast @connection", 0, 0, 0, ping_cmd, "connection",
+    {"ping", -1, kFast | kNoStore, "@fast @connection", 0, 0, 0, ping_cmd, "connection",
      "Returns the server's liveliness response."},
-    {"echo", 2, kLoading | kStale | kFast, "@fast @connection", 0, 0, 0, echo_cmd, "connection",
-     "Returns the given string."},
-    {"select", 2, kLoading | kStale | kFast, "@fast @connection", 0, 0, 0, select_cmd, "connection",
-     "Changes the selected database."},
-    {"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, "@fast @connection",
-     0, 0, 0, hello_cmd, "connection", "Handshakes with the Redis server."},
-    {"quit", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, "@fast @connection",
-     0, 0, 0, quit_cmd, "connection", "Closes the connection."},
-    {"reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, "@fast @connection",
-     0, 0, 0, reset_cmd, "connection", "Resets the connection."},
-    {"client", -2, 0, "@slow", 0, 0, 0, nullptr, "connection",
+    {"echo", 2, kLoading | kStale | kFast | kNoStore, "@fast @connection", 0, 0, 0, echo_cmd,
+     "connection", "Returns the given string."},
+    {"select", 2, kLoading | kStale | kFast | kNoStore, "@fast @connection", 0, 0, 0, select_cmd,
+     "connection", "Changes the selected database."},
+    {"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoStore,
+     "@fast @connection", 0, 0, 0, hello_cmd, "connection", "Handshakes with the Redis server."},
+    {"quit", -1,
+     kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoStore | kTxnControl,
+     "@fast @connection", 0, 0, 0, quit_cmd, "connection", "Closes the connection."},
+    {"reset", 1,
+     kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoStore | kTxnControl,
+     "@fast @connection", 0, 0, 0, reset_cmd, "connection", "Resets the connection."},
+    {"client", -2, kNoStore, "@slow", 0, 0, 0, nullptr, "connection",
      "A container for client connection commands.", kClientSubcommands},
 };
 

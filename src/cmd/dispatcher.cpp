@@ -99,9 +99,9 @@ const CommandTable& CommandTable::get() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family :
-       {string_commands(), string_ops_commands(), expire_commands(), keyspace_commands(),
-        connection_commands(), server_commands(), introspection_commands()}) {
+  for (auto family : {string_commands(), string_ops_commands(), expire_commands(),
+                      keyspace_commands(), connection_commands(), server_commands(),
+                      transaction_commands(), introspection_commands()}) {
     for (const CommandSpec& spec : family) {
       all_.push_back(&spec);
       by_name_.emplace(spec.name, &spec);
@@ -121,38 +121,86 @@ const CommandSpec* CommandTable::find_sub(const CommandSpec& spec, std::string_v
   return nullptr;
 }
 
-void Dispatcher::dispatch(Session& session, std::span<const std::string_view> args,
-                          proto::ReplyWriter& out) {
-  const CommandSpec* spec = CommandTable::get().find(args[0]);
+const CommandSpec* CommandTable::resolve(std::span<const std::string_view> args, std::string& error,
+                                         const CommandSpec*& help_for) const {
+  const CommandSpec* spec = find(args[0]);
   if (spec == nullptr) {
-    out.error(unknown_command_error(args));
-    return;
+    error = unknown_command_error(args);
+    return nullptr;
   }
   if (!spec->subcommands.empty() && args.size() >= 2) {
-    const CommandSpec* sub = CommandTable::find_sub(*spec, args[1]);
+    const CommandSpec* sub = find_sub(*spec, args[1]);
     if (sub == nullptr) {
       if (NameEq{}(args[1], "help")) {
         // HELP behaves as a subcommand of every container, arity 2.
         if (args.size() == 2) {
-          container_help(*spec, out);
+          help_for = spec;
         } else {
-          out.error(wrong_args_error(std::string(spec->name) + "|help"));
+          error = wrong_args_error(std::string(spec->name) + "|help");
         }
-        return;
+        return spec;
       }
-      out.error(unknown_subcommand_error(args[0], args[1]));
-      return;
+      error = unknown_subcommand_error(args[0], args[1]);
+      return nullptr;
     }
     spec = sub;
   }
-  if (!arity_ok(*spec, args.size()) || spec->fn == nullptr) {
-    out.error(wrong_args_error(spec->name));
+  if (!arity_ok(*spec, args.size()) || spec->fn == nullptr) error = wrong_args_error(spec->name);
+  return spec;
+}
+
+void Dispatcher::dispatch(Session& session, std::span<const std::string_view> args,
+                          proto::ReplyWriter& out) {
+  std::string error;
+  const CommandSpec* help_for = nullptr;
+  const CommandSpec* spec = CommandTable::get().resolve(args, error, help_for);
+  if (session.txn.active && (spec == nullptr || (spec->flags & kTxnControl) == 0)) {
+    queue(session, args, spec, error, out);
+    return;
+  }
+  if (!error.empty()) {
+    out.error(error);
+    return;
+  }
+  if (help_for != nullptr) {
+    container_help(*help_for, out);
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
   Call call{server_, session, args, out, *spec};
   spec->fn(call);
   server_.stats.add(kStatCommands);  // After the call, so INFO does not count itself.
+}
+
+// Inside MULTI: a command that cannot run is refused now and dooms the transaction (EXECABORT);
+// any other is copied and queued for EXEC.
+void Dispatcher::queue(Session& session, std::span<const std::string_view> args,
+                       const CommandSpec* spec, const std::string& error, proto::ReplyWriter& out) {
+  if (error.empty() && spec != nullptr && (spec->flags & kNoMulti) != 0) {
+    out.error("ERR Command not allowed inside a transaction");
+    session.txn.failed = true;
+    return;
+  }
+  if (!error.empty()) {
+    out.error(error);
+    session.txn.failed = true;
+    return;
+  }
+  session.txn.queued.emplace_back(args.begin(), args.end());
+  out.simple("QUEUED");
+}
+
+void Dispatcher::release(Session& session) {
+  unwatch_all(session);
+  session.txn.active = false;
+  session.txn.failed = false;
+  session.txn.queued.clear();
+}
+
+void unwatch_all(Session& session) {
+  for (const auto& w : session.txn.watched) w.store->unwatch(w.key, &session.txn.flag);
+  session.txn.watched.clear();
+  session.txn.flag.dirty.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace kv::cmd

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,11 @@ class CommandTable {
   const CommandSpec* find(std::string_view name) const;
   /// The subcommand `sub` (any case) of container `spec`, or null.
   static const CommandSpec* find_sub(const CommandSpec& spec, std::string_view sub);
+  /// The row `args` names (a subcommand's row for a container), or null. Sets `error` to Redis's
+  /// reply when the command cannot run (unknown, wrong arity), and `help_for` to the container
+  /// for CONTAINER HELP.
+  const CommandSpec* resolve(std::span<const std::string_view> args, std::string& error,
+                             const CommandSpec*& help_for) const;
   /// All top-level commands, in table order.
   std::span<const CommandSpec* const> all() const { return all_; }
 
@@ -36,6 +42,9 @@ class CommandTable {
   std::vector<const CommandSpec*> all_;
   std::unordered_map<std::string_view, const CommandSpec*, NameHash, NameEq> by_name_;
 };
+
+/// Drops every WATCH of `session` (UNWATCH, EXEC, DISCARD, RESET, disconnect).
+void unwatch_all(Session& session);
 
 /// Runs commands for connections: the one entry point the network layer calls.
 ///
@@ -48,10 +57,17 @@ class Dispatcher {
   /// Runs the command in `args` (non-empty) for `session` and writes its reply to `out`.
   void dispatch(Session& session, std::span<const std::string_view> args, proto::ReplyWriter& out);
 
+  /// Forgets `session`'s transaction and WATCHes; the connection calls it before the session
+  /// goes away.
+  void release(Session& session);
+
   /// The shared server state.
   ServerContext& server() { return server_; }
 
  private:
+  void queue(Session& session, std::span<const std::string_view> args, const CommandSpec* spec,
+             const std::string& error, proto::ReplyWriter& out);
+
   ServerContext& server_;
 };
 

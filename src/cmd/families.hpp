@@ -22,6 +22,8 @@ std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> server_commands();
 /// CONFIG GET, SET and RESETSTAT (rows of the CONFIG container).
 std::span<const CommandSpec> config_subcommands();
+/// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+std::span<const CommandSpec> transaction_commands();
 /// COMMAND (it reads the table itself).
 std::span<const CommandSpec> introspection_commands();
 

@@ -9,9 +9,12 @@ namespace kv::cmd {
 namespace {
 
 constexpr std::pair<Flag, std::string_view> kFlagNames[] = {
-    {kWrite, "write"},       {kReadonly, "readonly"}, {kDenyOom, "denyoom"},      {kAdmin, "admin"},
-    {kNoScript, "noscript"}, {kLoading, "loading"},   {kStale, "stale"},          {kFast, "fast"},
-    {kNoAuth, "no_auth"},    {kNoMulti, "no_multi"},  {kAllowBusy, "allow_busy"},
+    {kWrite, "write"},          {kReadonly, "readonly"},
+    {kDenyOom, "denyoom"},      {kAdmin, "admin"},
+    {kNoScript, "noscript"},    {kLoading, "loading"},
+    {kStale, "stale"},          {kFast, "fast"},
+    {kNoAuth, "no_auth"},       {kNoMulti, "no_multi"},
+    {kAllowBusy, "allow_busy"}, {kSkipSlowlog, "skip_slowlog"},
 };
 
 std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
@@ -129,19 +132,19 @@ void command_docs(Call& c) {
 }
 
 const CommandSpec kCommandSubcommands[] = {
-    {"command|count", 2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_count, "server",
-     "Returns a count of commands."},
-    {"command|list", -2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_list, "server",
-     "Returns a list of command names."},
-    {"command|info", -2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_info, "server",
-     "Returns information about one, multiple or all commands."},
-    {"command|docs", -2, kLoading | kStale, "@slow @connection", 0, 0, 0, command_docs, "server",
-     "Returns documentary information about one, multiple or all commands."},
+    {"command|count", 2, kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0, command_count,
+     "server", "Returns a count of commands."},
+    {"command|list", -2, kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0, command_list,
+     "server", "Returns a list of command names."},
+    {"command|info", -2, kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0, command_info,
+     "server", "Returns information about one, multiple or all commands."},
+    {"command|docs", -2, kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0, command_docs,
+     "server", "Returns documentary information about one, multiple or all commands."},
 };
 
 const CommandSpec kCommands[] = {
-    {"command", -1, kLoading | kStale, "@slow @connection", 0, 0, 0, command_all, "server",
-     "Returns detailed information about all commands.", kCommandSubcommands},
+    {"command", -1, kLoading | kStale | kNoStore, "@slow @connection", 0, 0, 0, command_all,
+     "server", "Returns detailed information about all commands.", kCommandSubcommands},
 };
 
 }  // namespace

@@ -24,6 +24,15 @@ void exists_cmd(Call& c) {
 
 void dbsize_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.db().size())); }
 
+// FLUSHDB marks the watchers of the keys that existed, as Redis's touchAllWatchedKeysInDb does.
+void flush(store::Store& db) {
+  for (const auto& [key, flag] : db.watched_keys()) {
+    const std::string_view k[] = {key};
+    if (db.exists(k) > 0) flag->dirty.store(true, std::memory_order_relaxed);
+  }
+  db.clear();
+}
+
 // FLUSHDB and FLUSHALL [ASYNC|SYNC]: both modes empty the keyspace before replying; entries are
 // freed after the stripe locks are released, so other clients wait only for the swap.
 void flush_cmd(Call& c) {
@@ -33,9 +42,9 @@ void flush_cmd(Call& c) {
     return;
   }
   if (NameEq{}(c.args[0], "flushall")) {
-    c.server.databases.for_each([](std::size_t, store::Store& db) { db.clear(); });
+    c.server.databases.for_each([](std::size_t, store::Store& db) { flush(db); });
   } else {
-    c.db().clear();
+    flush(c.db());
   }
   c.out.ok();
 }
@@ -230,6 +239,15 @@ void swapdb_cmd(Call& c) {
     c.out.error(kErrDbIndex);
     return;
   }
+  store::Store& first = c.server.databases.db(static_cast<std::size_t>(*a));
+  store::Store& second = c.server.databases.db(static_cast<std::size_t>(*b));
+  // WATCH is bound to the database object, while Redis watches a number: after the swap a watch
+  // would follow the wrong data. Every watcher of either database is marked, a superset of
+  // Redis's rule (which spares keys that exist in neither), so no change can go unseen.
+  for (store::Store* db : {&first, &second}) {
+    for (const auto& [key, flag] : db->watched_keys())
+      flag->dirty.store(true, std::memory_order_relaxed);
+  }
   c.server.databases.swap(static_cast<std::size_t>(*a), static_cast<std::size_t>(*b));
   c.out.ok();
 }
@@ -261,9 +279,9 @@ const CommandSpec kCommands[] = {
      "Rename a key."},
     {"renamenx", 3, kWrite | kFast, "@keyspace @write @fast", 1, 2, 1, renamenx_cmd, "generic",
      "Rename a key, only if the new key does not exist."},
-    {"copy", -3, kWrite | kDenyOom, "@keyspace @write @slow", 1, 2, 1, copy_cmd, "generic",
-     "Copy a key."},
-    {"move", 3, kWrite | kFast, "@keyspace @write @fast", 1, 1, 1, move_cmd, "generic",
+    {"copy", -3, kWrite | kDenyOom | kCrossDb, "@keyspace @write @slow", 1, 2, 1, copy_cmd,
+     "generic", "Copy a key."},
+    {"move", 3, kWrite | kFast | kCrossDb, "@keyspace @write @fast", 1, 1, 1, move_cmd, "generic",
      "Move a key to another database."},
     {"swapdb", 3, kWrite | kFast, "@keyspace @write @fast @dangerous", 0, 0, 0, swapdb_cmd,
      "server", "Swaps two Redis databases."},

@@ -244,9 +244,9 @@ void shutdown_cmd(Call& c) {
 const CommandSpec kCommands[] = {
     {"info", -1, kLoading | kStale, "@slow @dangerous", 0, 0, 0, info_cmd, "server",
      "Returns information and statistics about the server."},
-    {"config", -2, 0, "@slow", 0, 0, 0, nullptr, "server",
+    {"config", -2, 0 | kNoStore, "@slow", 0, 0, 0, nullptr, "server",
      "A container for server configuration commands.", config_subcommands()},
-    {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
+    {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy | kNoStore,
      "@admin @slow @dangerous", 0, 0, 0, shutdown_cmd, "server",
      "Synchronously saves the database(s) to disk and shuts down the Redis server."},
 };

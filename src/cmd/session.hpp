@@ -7,10 +7,28 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "store/store.hpp"
 
 namespace kv::cmd {
 
 struct CommandSpec;
+
+/// A client's MULTI/EXEC and WATCH state. Owner thread only.
+struct Transaction {
+  /// A WATCHed key.
+  struct Watched {
+    store::Store* store;    ///< The database object the key was watched in.
+    std::string key;        ///< The key.
+    bool expired_at_watch;  ///< It was already past its deadline when watched.
+  };
+  bool active = false;                           ///< Between MULTI and EXEC or DISCARD.
+  bool failed = false;                           ///< A command failed to queue: EXEC will abort.
+  std::vector<std::vector<std::string>> queued;  ///< Commands waiting for EXEC.
+  store::WatchFlag flag;                         ///< Set by the store when a watched key changes.
+  std::vector<Watched> watched;                  ///< The WATCHed keys.
+};
 
 /// The state of one client connection.
 ///
@@ -24,6 +42,7 @@ struct Session {
   int fd = -1;                     ///< Socket descriptor.
   std::int64_t created_ms = 0;     ///< When the connection was accepted (steady clock).
   bool close_after_reply = false;  ///< Owner only: close once the pending replies are written.
+  Transaction txn;                 ///< Owner only: MULTI/EXEC and WATCH.
 
   std::string name;      ///< shared: CLIENT SETNAME.
   std::string lib_name;  ///< shared: CLIENT SETINFO LIB-NAME.

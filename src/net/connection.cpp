@@ -48,6 +48,7 @@ Connection::Connection(asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher
 }
 
 Connection::~Connection() {
+  dispatcher_.release(session_);
   set_.erase(this);
   dispatcher_.server().clients.remove(session_);
   spdlog::debug("client {} disconnected", session_.id);

@@ -3,7 +3,37 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace kv::store {
+
+class RwLock;
+
+/// The stripe locks a transaction (EXEC) on the calling thread holds. While one is installed,
+/// RwLock operations on a lock it holds do nothing, so the commands of the transaction run with
+/// the locks EXEC took up front. One per thread at most; EXEC installs it and removes it.
+class HeldLocks {
+ public:
+  /// The set installed on this thread, or null.
+  static HeldLocks*& current() {
+    thread_local HeldLocks* held = nullptr;
+    return held;
+  }
+  /// Whether `lock` is held by the transaction.
+  bool holds(const RwLock* lock) const {
+    return all_ || std::binary_search(locks_.begin(), locks_.end(), lock);
+  }
+  /// Records the locks held, or that every stripe lock is held.
+  void set(std::vector<const RwLock*> sorted_locks, bool all) {
+    locks_ = std::move(sorted_locks);
+    all_ = all;
+  }
+
+ private:
+  std::vector<const RwLock*> locks_;
+  bool all_ = false;
+};
 
 /// pthread_rwlock_t of glibc's writer-preferring kind: once a writer waits, new readers queue
 /// behind it. std::shared_mutex uses the default kind, which prefers readers, so a stripe read in
@@ -22,16 +52,33 @@ class RwLock {
   RwLock(const RwLock&) = delete;
   RwLock& operator=(const RwLock&) = delete;
 
-  /// Takes the lock exclusively.
-  void lock() { pthread_rwlock_wrlock(&lock_); }
+  /// Takes the lock exclusively (nothing if this thread's transaction holds it).
+  void lock() {
+    if (!held()) pthread_rwlock_wrlock(&lock_);
+  }
   /// Releases an exclusive hold.
-  void unlock() { pthread_rwlock_unlock(&lock_); }
-  /// Takes the lock shared.
-  void lock_shared() { pthread_rwlock_rdlock(&lock_); }
+  void unlock() {
+    if (!held()) pthread_rwlock_unlock(&lock_);
+  }
+  /// Takes the lock shared (nothing if this thread's transaction holds it).
+  void lock_shared() {
+    if (!held()) pthread_rwlock_rdlock(&lock_);
+  }
   /// Releases a shared hold.
-  void unlock_shared() { pthread_rwlock_unlock(&lock_); }
+  void unlock_shared() {
+    if (!held()) pthread_rwlock_unlock(&lock_);
+  }
+  /// Takes the lock exclusively, ignoring any installed HeldLocks (for EXEC itself).
+  void lock_raw() { pthread_rwlock_wrlock(&lock_); }
+  /// Releases a lock_raw() hold.
+  void unlock_raw() { pthread_rwlock_unlock(&lock_); }
 
  private:
+  bool held() const {
+    const HeldLocks* h = HeldLocks::current();
+    return h != nullptr && h->holds(this);
+  }
+
   pthread_rwlock_t lock_;
 };
 

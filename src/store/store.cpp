@@ -105,6 +105,7 @@ Entry* Store::find_for_write(Stripe& s, std::string_view key, std::uint64_t h, s
 }
 
 Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at) {
+  touch(s, e->key());
   Entry* old = s.table.upsert(e, h);
   std::int64_t delta = static_cast<std::int64_t>(e->value().size());
   if (old != nullptr) {
@@ -120,6 +121,7 @@ Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at) 
 Entry* Store::remove_locked(Stripe& s, std::string_view key, std::uint64_t h) {
   Entry* old = s.table.extract(key, h);
   if (old != nullptr) {
+    touch(s, old->key());
     detach_deadline(s, old);
     s.value_bytes.store(s.value_bytes.load(std::memory_order_relaxed) -
                             static_cast<std::int64_t>(old->value().size()),
@@ -142,6 +144,7 @@ void KeyRef::set(std::string_view value, std::int64_t at) {
   if (entry_ != nullptr && entry_->value().size() == value.size() &&
       (at == 0 || entry_->has_ttl_slot())) {
     // Same size, and room for the deadline: change in place.
+    Store::touch(s, key_);
     entry_->overwrite_value(value);
     expire(at);
     return;
@@ -153,6 +156,7 @@ void KeyRef::set(std::string_view value, std::int64_t at) {
 
 void KeyRef::expire(std::int64_t at) {
   auto& s = *static_cast<Store::Stripe*>(stripe_);
+  Store::touch(s, key_);
   if (at == 0) {
     Store::detach_deadline(s, entry_);
   } else if (entry_->has_ttl()) {
@@ -185,6 +189,7 @@ void Store::set(std::string_view key, std::string_view value) {
     // value touches only memory already in the table. SET drops any deadline.
     std::unique_lock lock(s.mu);
     if (Entry* e = s.table.find(key, h); e != nullptr && e->value().size() == value.size()) {
+      touch(s, key);
       e->overwrite_value(value);
       detach_deadline(s, e);
       return;
@@ -333,6 +338,49 @@ std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
   }
   ops_.add(kExpired, removed_total);
   return removed_total;
+}
+
+void Store::watch(std::string_view key, WatchFlag* flag) {
+  Stripe& s = stripe(hash(key));
+  std::unique_lock lock(s.mu);
+  if (s.watchers == nullptr) s.watchers = std::make_unique<Watchers>();
+  auto it = s.watchers->find(key);
+  if (it == s.watchers->end())
+    it = s.watchers->emplace(std::string(key), std::vector<WatchFlag*>()).first;
+  it->second.push_back(flag);
+}
+
+void Store::unwatch(std::string_view key, WatchFlag* flag) {
+  Stripe& s = stripe(hash(key));
+  std::unique_lock lock(s.mu);
+  if (s.watchers == nullptr) return;
+  auto it = s.watchers->find(key);
+  if (it == s.watchers->end()) return;
+  auto& flags = it->second;
+  if (auto f = std::find(flags.begin(), flags.end(), flag); f != flags.end()) flags.erase(f);
+  if (flags.empty()) s.watchers->erase(it);
+  if (s.watchers->empty()) s.watchers.reset();
+}
+
+std::vector<std::pair<std::string, WatchFlag*>> Store::watched_keys() const {
+  std::vector<std::pair<std::string, WatchFlag*>> out;
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) {
+    const Stripe& s = stripes_[i];
+    std::shared_lock lock(s.mu);
+    if (s.watchers == nullptr) continue;
+    for (const auto& [key, flags] : *s.watchers) {
+      for (WatchFlag* f : flags) out.emplace_back(key, f);
+    }
+  }
+  return out;
+}
+
+bool Store::expired_entry(std::string_view key) const {
+  const std::uint64_t h = hash(key);
+  const Stripe& s = stripe(h);
+  std::shared_lock lock(s.mu);
+  const Entry* e = s.table.find(key, h);
+  return e != nullptr && expired(s, *e, clock_.now_ms());
 }
 
 StoreMetrics Store::metrics() const {

@@ -1,17 +1,20 @@
 // The keyspace: a striped hash map shared by all threads, with per-key expiry.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
-#include <functional>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "store/clock.hpp"
@@ -38,6 +41,12 @@ struct StoreMetrics {
 };
 
 class Store;
+
+/// Set when a watched key changes (WATCH); owned by the watching client, registered in the
+/// key's stripe by Store::watch() until Store::unwatch().
+struct WatchFlag {
+  std::atomic<bool> dirty{false};  ///< The key was written, deleted, expired or flushed.
+};
 
 /// One key inside Store::update(): read it, replace it, change its deadline or delete it.
 ///
@@ -120,8 +129,9 @@ class Store {
   template <class F>
   auto update2(std::string_view a, std::string_view b, F&& fn);
   /// Like update2 for keys in two stores (MOVE, COPY ... DB): fn(KeyRef& a, KeyRef& b) runs with
-  /// both stripes locked exclusively. Stores are ordered by address, then stripes by index, so
-  /// concurrent calls never deadlock. `sa` and `sb` must differ.
+  /// both stripes locked exclusively. Every multi-lock operation takes stripe locks in increasing
+  /// address order (within a store, that is stripe order), so none can deadlock another.
+  /// `sa` and `sb` must differ.
   template <class F>
   static auto update_across(Store& sa, std::string_view a, Store& sb, std::string_view b, F&& fn);
   /// One step of a SCAN from `cursor` (0 starts): calls fn(std::string_view key) for live keys,
@@ -157,6 +167,18 @@ class Store {
   /// more than a quarter of a sample had expired, up to `max_rounds` samples per stripe. Never
   /// scans a whole stripe under its lock. Returns the number of keys deleted.
   std::size_t expire_cycle(std::size_t sample = 20, std::size_t max_rounds = 16);
+  /// Registers `flag` to be set when `key` changes. The caller unwatches before freeing `flag`.
+  void watch(std::string_view key, WatchFlag* flag);
+  /// Undoes watch(key, flag).
+  void unwatch(std::string_view key, WatchFlag* flag);
+  /// Every watched key of this store with one of its flags (copies, for FLUSHDB and SWAPDB).
+  std::vector<std::pair<std::string, WatchFlag*>> watched_keys() const;
+  /// Whether `key` is present but past its deadline (not yet reclaimed).
+  bool expired_entry(std::string_view key) const;
+  /// The lock of `key`'s stripe (for TransactionLocks).
+  RwLock& lock_of(std::string_view key) const { return stripe(hash(key)).mu; }
+  /// The lock of stripe `i` (for TransactionLocks).
+  RwLock& lock_at(std::size_t i) const { return stripes_[i].mu; }
   /// Current metrics (counters summed over threads; visits every stripe).
   StoreMetrics metrics() const;
   /// Keys removed because their deadline passed (cheap: counters only).
@@ -178,6 +200,13 @@ class Store {
     Entry* entry;
   };
 
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  using Watchers =
+      std::unordered_map<std::string, std::vector<WatchFlag*>, NameHash, std::equal_to<>>;
+
   struct alignas(64) Stripe {
     mutable RwLock mu;
     Table table;
@@ -186,6 +215,8 @@ class Store {
     // Written under the exclusive lock, read without it by metrics and the expiry cycle.
     std::atomic<std::int64_t> value_bytes{0};
     std::atomic<bool> has_deadlines{false};
+    // WATCHed keys of this stripe and their flags; null while nobody watches (the usual case).
+    std::unique_ptr<Watchers> watchers;
   };
 
   /// Stripe indexes of a multi-key operation, sorted and unique, plus each key's hash.
@@ -206,6 +237,13 @@ class Store {
   Entry* put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at);
   // Under the exclusive lock: removes the entry for `key`; returns it, or null.
   Entry* remove_locked(Stripe& s, std::string_view key, std::uint64_t h);
+  // Under the exclusive lock: marks the watchers of `key` dirty (every write path calls it).
+  static void touch(Stripe& s, std::string_view key) {
+    if (s.watchers == nullptr) return;
+    if (auto it = s.watchers->find(key); it != s.watchers->end()) {
+      for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
+    }
+  }
   static void attach_deadline(Stripe& s, Entry* e, std::int64_t at);
   static void detach_deadline(Stripe& s, Entry* e);
   static std::size_t live_count(const Stripe& s, std::int64_t now);
@@ -314,7 +352,7 @@ auto Store::update_across(Store& sa, std::string_view a, Store& sb, std::string_
   const std::uint64_t hb = sb.hash(b);
   Stripe& stripe_a = sa.stripe(ha);
   Stripe& stripe_b = sb.stripe(hb);
-  const bool a_first = std::less<const Store*>{}(&sa, &sb);
+  const bool a_first = std::less<const RwLock*>{}(&stripe_a.mu, &stripe_b.mu);
   (a_first ? stripe_a : stripe_b).mu.lock();
   (a_first ? stripe_b : stripe_a).mu.lock();
   std::vector<Entry*> garbage;
@@ -409,5 +447,48 @@ void Store::mget(std::span<const std::string_view> keys, F&& on_each) const {
   }
   plan.unlock(false);
 }
+
+/// The stripe locks of one transaction: collected per key (or whole stores), then taken
+/// exclusively in increasing address order, the order every multi-lock operation follows, and
+/// installed as this thread's HeldLocks so the transaction's commands do not lock them again.
+/// Not thread-safe: one per EXEC, on the executing thread.
+class TransactionLocks {
+ public:
+  TransactionLocks() = default;
+  ~TransactionLocks() { release(); }
+  TransactionLocks(const TransactionLocks&) = delete;
+  TransactionLocks& operator=(const TransactionLocks&) = delete;
+
+  /// Adds the stripe of `key` in `store`.
+  void add_key(const Store& store, std::string_view key) { locks_.push_back(&store.lock_of(key)); }
+  /// Adds every stripe of `store`. Used for every store at once: the held set then answers "held"
+  /// for any stripe lock.
+  void add_store(const Store& store) {
+    for (std::size_t i = 0; i < store.stripe_count(); ++i) locks_.push_back(&store.lock_at(i));
+    all_ = true;
+  }
+  /// Takes the locks and installs them as this thread's HeldLocks.
+  void acquire() {
+    std::sort(locks_.begin(), locks_.end(), std::less<RwLock*>());
+    locks_.erase(std::unique(locks_.begin(), locks_.end()), locks_.end());
+    for (RwLock* l : locks_) l->lock_raw();
+    held_.set(std::vector<const RwLock*>(locks_.begin(), locks_.end()), all_);
+    HeldLocks::current() = &held_;
+    acquired_ = true;
+  }
+  /// Uninstalls and releases the locks (the destructor does it too).
+  void release() {
+    if (!acquired_) return;
+    HeldLocks::current() = nullptr;
+    for (auto it = locks_.rbegin(); it != locks_.rend(); ++it) (*it)->unlock_raw();
+    acquired_ = false;
+  }
+
+ private:
+  std::vector<RwLock*> locks_;
+  HeldLocks held_;
+  bool all_ = false;
+  bool acquired_ = false;
+};
 
 }  // namespace kv::store
