@@ -252,6 +252,60 @@ void swapdb_cmd(Call& c) {
   c.out.ok();
 }
 
+// OBJECT ENCODING, FREQ, REFCOUNT. Encodings follow what Redis picks when it stores a string:
+// "int" for a 64-bit integer of at most 20 characters, "embstr" up to 44 bytes, "raw" beyond.
+// IDLETIME is not offered: kvd keeps no per-key access clock.
+void object_encoding(Call& c) {
+  const bool found = c.db().read(c.args[2], [&](const store::KeyView* v) {
+    if (v == nullptr) return false;
+    std::int64_t n = 0;
+    if (v->value.size() <= 20 && proto::parse_int64(v->value, n)) {
+      c.out.bulk("int");
+    } else {
+      c.out.bulk(v->value.size() <= 44 ? "embstr" : "raw");
+    }
+    return true;
+  });
+  if (!found) c.out.null();
+}
+
+void object_freq(Call& c) {
+  const bool found = c.db().read(c.args[2], [](const store::KeyView* v) { return v != nullptr; });
+  if (!found) {
+    c.out.null();
+    return;
+  }
+  c.out.error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+// Redis shares the objects of the integers 0..9999, which report INT_MAX references.
+void object_refcount(Call& c) {
+  const std::int64_t refs = c.db().read(c.args[2], [](const store::KeyView* v) -> std::int64_t {
+    if (v == nullptr) return -1;
+    std::int64_t n = 0;
+    const bool shared =
+        v->value.size() <= 20 && proto::parse_int64(v->value, n) && n >= 0 && n < 10000;
+    return shared ? 2147483647 : 1;
+  });
+  if (refs < 0) {
+    c.out.null();
+  } else {
+    c.out.integer(refs);
+  }
+}
+
+const CommandSpec kObjectSubcommands[] = {
+    {"object|encoding", 3, kReadonly, "@keyspace @read @slow", 2, 2, 1, object_encoding, "generic",
+     "Inspects the internal encoding of a Redis object."},
+    {"object|freq", 3, kReadonly, "@keyspace @read @slow", 2, 2, 1, object_freq, "generic",
+     "Returns the logarithmic access frequency counter of a Redis object."},
+    {"object|refcount", 3, kReadonly, "@keyspace @read @slow", 2, 2, 1, object_refcount, "generic",
+     "Returns the reference count of a value of a key."},
+};
+
 const CommandSpec kCommands[] = {
     {"del", -2, kWrite, "@keyspace @write @slow", 1, -1, 1, del_cmd, "generic",
      "Deletes one or more keys."},
@@ -285,6 +339,8 @@ const CommandSpec kCommands[] = {
      "Move a key to another database."},
     {"swapdb", 3, kWrite | kFast, "@keyspace @write @fast @dangerous", 0, 0, 0, swapdb_cmd,
      "server", "Swaps two Redis databases."},
+    {"object", -2, 0, "@slow", 0, 0, 0, nullptr, "generic",
+     "A container for object introspection commands.", kObjectSubcommands},
 };
 
 }  // namespace

@@ -180,5 +180,33 @@ TEST_F(KeyspaceScan, Copy) {
   EXPECT_EQ(run({"copy", "a", "b", "foo"}), "-ERR syntax error\r\n");
 }
 
+TEST_F(KeyspaceScan, ObjectEncodingFreqRefcount) {
+  run({"set", "i", "12345"});
+  run({"set", "n", "-9223372036854775808"});
+  run({"set", "big", "12345678901234567890"});
+  run({"set", "e", "abc"});
+  run({"set", "r44", std::string(44, 'a')});
+  run({"set", "r", std::string(45, 'a')});
+  run({"set", "z", "007"});
+  run({"set", "small", "5"});
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"i", "int"},      {"n", "int"}, {"big", "embstr"}, {"e", "embstr"},
+      {"r44", "embstr"}, {"r", "raw"}, {"z", "embstr"}};
+  for (const auto& [key, encoding] : expected) {
+    EXPECT_EQ(run({"object", "encoding", key}), bulk(encoding)) << key;
+  }
+  EXPECT_EQ(run({"object", "encoding", "nokey"}), "$-1\r\n");
+  EXPECT_EQ(run({"object", "freq", "nokey"}), "$-1\r\n");
+  EXPECT_EQ(run({"object", "freq", "e"}),
+            "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
+            "note that when switching between policies at runtime LRU and LFU data will take some "
+            "time to adjust.\r\n");
+  EXPECT_EQ(run({"object", "refcount", "e"}), ":1\r\n");
+  EXPECT_EQ(run({"object", "refcount", "small"}), ":2147483647\r\n");
+  EXPECT_EQ(run({"object", "foo", "e"}), "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n");
+  EXPECT_EQ(run({"object", "encoding"}),
+            "-ERR wrong number of arguments for 'object|encoding' command\r\n");
+}
+
 }  // namespace
 }  // namespace kv::cmd::test
