@@ -42,6 +42,8 @@ void flush_cmd(Call& c) {
     return;
   }
   if (NameEq{}(c.args[0], "flushall")) {
+    // Exclusive layout: no MOVE, COPY ... DB or SWAPDB can slip a key past the flush.
+    store::LayoutLock layout(c.server.databases, true);
     c.server.databases.for_each([](std::size_t, store::Store& db) { flush(db); });
   } else {
     flush(c.db());
@@ -63,12 +65,9 @@ void keys_cmd(Call& c) {
   const std::string_view pattern = c.args[1];
   const bool all = pattern == "*";
   std::vector<std::string> keys;
-  std::uint64_t cursor = 0;
-  do {
-    cursor = c.db().scan(cursor, 1024, [&](std::string_view key) {
-      if (all || store::glob_match(pattern, key)) keys.emplace_back(key);
-    });
-  } while (cursor != 0);
+  c.db().for_each_key([&](std::string_view key) {
+    if (all || store::glob_match(pattern, key)) keys.emplace_back(key);
+  });
   c.out.array(keys.size());
   for (const auto& k : keys) c.out.bulk(k);
 }
@@ -181,20 +180,24 @@ void renamenx_cmd(Call& c) { rename_generic(c, true); }
 // COPY source destination [DB destination-db] [REPLACE]
 void copy_cmd(Call& c) {
   bool replace = false;
-  store::Store* dst_db = &c.db();
+  int dst_index = c.session.db;
   for (std::size_t i = 3; i < c.args.size(); ++i) {
     if (NameEq{}(c.args[i], "replace")) {
       replace = true;
     } else if (NameEq{}(c.args[i], "db") && i + 1 < c.args.size()) {
       const auto db = db_arg_or_reply(c, c.args[++i]);
       if (!db) return;
-      dst_db = &c.server.databases.db(static_cast<std::size_t>(*db));
+      dst_index = *db;
     } else {
       c.out.error(kErrSyntax);
       return;
     }
   }
-  const bool same_db = dst_db == &c.db();
+  // Both databases resolved under the shared layout lock: SWAPDB cannot renumber them meanwhile.
+  store::LayoutLock layout(c.server.databases, false);
+  const bool same_db = dst_index == c.session.db;
+  store::Store& src_db = c.server.databases.db(static_cast<std::size_t>(c.session.db));
+  store::Store* dst_db = &c.server.databases.db(static_cast<std::size_t>(dst_index));
   if (same_db && c.args[1] == c.args[2]) {
     c.out.error("ERR source and destination objects are the same");
     return;
@@ -205,8 +208,8 @@ void copy_cmd(Call& c) {
     return true;
   };
   const bool copied =
-      same_db ? c.db().update2(c.args[1], c.args[2], copy)
-              : store::Store::update_across(c.db(), c.args[1], *dst_db, c.args[2], copy);
+      same_db ? src_db.update2(c.args[1], c.args[2], copy)
+              : store::Store::update_across(src_db, c.args[1], *dst_db, c.args[2], copy);
   c.out.integer(copied ? 1 : 0);
 }
 
@@ -214,12 +217,15 @@ void copy_cmd(Call& c) {
 void move_cmd(Call& c) {
   const auto db = db_arg_or_reply(c, c.args[2]);
   if (!db) return;
-  store::Store& dst = c.server.databases.db(static_cast<std::size_t>(*db));
-  if (&dst == &c.db()) {
+  if (*db == c.session.db) {
     c.out.error("ERR source and destination objects are the same");
     return;
   }
-  const bool moved = store::Store::update_across(c.db(), c.args[1], dst, c.args[1],
+  // Both databases resolved under the shared layout lock: FLUSHALL and SWAPDB wait for the move.
+  store::LayoutLock layout(c.server.databases, false);
+  store::Store& src = c.server.databases.db(static_cast<std::size_t>(c.session.db));
+  store::Store& dst = c.server.databases.db(static_cast<std::size_t>(*db));
+  const bool moved = store::Store::update_across(src, c.args[1], dst, c.args[1],
                                                  [](store::KeyRef& from, store::KeyRef& to) {
                                                    if (!from.exists() || to.exists()) return false;
                                                    to.set(from.value(), from.expire_at());
@@ -239,6 +245,7 @@ void swapdb_cmd(Call& c) {
     c.out.error(kErrDbIndex);
     return;
   }
+  store::LayoutLock layout(c.server.databases, true);
   store::Store& first = c.server.databases.db(static_cast<std::size_t>(*a));
   store::Store& second = c.server.databases.db(static_cast<std::size_t>(*b));
   // WATCH is bound to the database object, while Redis watches a number: after the swap a watch

@@ -6,6 +6,7 @@
 // transaction is atomic; the commands run with the locks installed as the thread's HeldLocks.
 // WATCH registers the key with its stripe, whose write paths set the client's flag; EXEC checks
 // the flag after taking its locks, so a watched key it touches cannot change unseen.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
 #include "proto/request_parser.hpp"
+#include "store/databases.hpp"
 
 namespace kv::cmd {
 namespace {
@@ -60,7 +62,8 @@ void unwatch_cmd(Call& c) {
 
 // Adds the locks the queued commands need: their keys' stripes, following SELECTs as they will
 // run; or every stripe of every database.
-void plan_locks(Call& c, store::TransactionLocks& locks) {
+// Returns whether every stripe is needed.
+bool plan_locks(Call& c, store::TransactionLocks& locks) {
   std::size_t db = static_cast<std::size_t>(c.session.db);
   bool all = false;
   for (const auto& command : c.session.txn.queued) {
@@ -91,6 +94,7 @@ void plan_locks(Call& c, store::TransactionLocks& locks) {
   if (all) {
     c.server.databases.for_each([&](std::size_t, store::Store& s) { locks.add_store(s); });
   }
+  return all;
 }
 
 void exec_cmd(Call& c) {
@@ -112,9 +116,12 @@ void exec_cmd(Call& c) {
     changed = changed || (!w.expired_at_watch && w.store->expired_entry(w.key));
   }
   {
+    // The layout lock comes before any stripe lock; a transaction that needs every stripe may
+    // run FLUSHALL, SWAPDB, MOVE or COPY ... DB, so it takes the layout lock exclusively first.
+    std::optional<store::LayoutLock> layout;
     store::TransactionLocks locks;
     if (!changed) {
-      plan_locks(c, locks);
+      if (plan_locks(c, locks)) layout.emplace(c.server.databases, true);
       locks.acquire();
       changed = t.flag.dirty.load(std::memory_order_relaxed);
     }

@@ -11,7 +11,6 @@ Databases::Databases(std::size_t count, std::size_t stripes, const Clock& clock)
 }
 
 void Databases::swap(std::size_t a, std::size_t b) {
-  std::lock_guard lock(swap_mu_);
   Store* first = slots_[a].load(std::memory_order_relaxed);
   slots_[a].store(slots_[b].load(std::memory_order_relaxed), std::memory_order_release);
   slots_[b].store(first, std::memory_order_release);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 #include "store/store.hpp"
@@ -13,9 +14,11 @@ namespace kv::store {
 
 /// `count` numbered Stores (Redis's SELECT indexes), all on one clock.
 ///
-/// Thread-safety: db() may be called from any thread at any time; swap() exchanges two numbers
-/// atomically (SWAPDB). A command resolves its database once, when it starts, so a command that
-/// overlaps a swap behaves as if it ran entirely before it. The Stores live as long as this object.
+/// Thread-safety: db() may be called from any thread at any time. Commands that involve more
+/// than one database or renumber them hold the layout lock (LayoutLock): SWAPDB and FLUSHALL
+/// exclusively, MOVE and COPY ... DB shared, so none of them sees another half done. The layout
+/// lock is always taken before any stripe lock. A single-database command resolves its database
+/// once, without the layout lock. The Stores live as long as this object.
 class Databases {
  public:
   /// Redis's default number of databases.
@@ -29,8 +32,10 @@ class Databases {
   std::size_t count() const { return slots_.size(); }
   /// Database number `index` (0 <= index < count()).
   Store& db(std::size_t index) const { return *slots_[index].load(std::memory_order_acquire); }
-  /// Exchanges databases `a` and `b` (SWAPDB).
+  /// Exchanges databases `a` and `b` (SWAPDB). Call with the layout lock held exclusively.
   void swap(std::size_t a, std::size_t b);
+  /// The layout lock (see LayoutLock).
+  std::shared_mutex& layout() { return layout_; }
   /// Calls fn(std::size_t index, Store&) for every database, in index order.
   template <class F>
   void for_each(F&& fn) const {
@@ -40,7 +45,45 @@ class Databases {
  private:
   std::vector<std::unique_ptr<Store>> stores_;
   std::vector<std::atomic<Store*>> slots_;
-  std::mutex swap_mu_;
+  std::shared_mutex layout_;
+};
+
+/// Holds the databases' layout lock, shared or exclusive, unless this thread already holds it
+/// exclusively (an EXEC whose queue needs it takes it first and its commands skip it).
+class LayoutLock {
+ public:
+  LayoutLock(Databases& dbs, bool exclusive) : dbs_(dbs), exclusive_(exclusive) {
+    if (held()) {
+      owned_ = false;
+      return;
+    }
+    if (exclusive_) {
+      dbs_.layout().lock();
+      held() = true;
+    } else {
+      dbs_.layout().lock_shared();
+    }
+  }
+  ~LayoutLock() {
+    if (!owned_) return;
+    if (exclusive_) {
+      held() = false;
+      dbs_.layout().unlock();
+    } else {
+      dbs_.layout().unlock_shared();
+    }
+  }
+  LayoutLock(const LayoutLock&) = delete;
+  LayoutLock& operator=(const LayoutLock&) = delete;
+
+ private:
+  static bool& held() {
+    thread_local bool exclusive_held = false;
+    return exclusive_held;
+  }
+  Databases& dbs_;
+  bool exclusive_;
+  bool owned_ = true;
 };
 
 }  // namespace kv::store

@@ -13,7 +13,7 @@ Store::Store(std::size_t stripes, const Clock& clock)
       stripes_(std::make_unique<Stripe[]>(stripe_mask_ + 1)) {
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
     stripes_[i].table = Table(seed_);
-    stripes_[i].sample_state = (seed_ ^ (i * 0x9e3779b97f4a7c15ULL)) | 1;
+    stripes_[i].sample_state = static_cast<std::uint32_t>(seed_ ^ (i * 0x9e3779b97f4a7c15ULL)) | 1;
   }
 }
 
@@ -320,10 +320,10 @@ std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
         std::size_t expired_now = 0;
         const std::size_t n = std::min(sample, s.deadlines.size());
         for (std::size_t k = 0; k < n && !s.deadlines.empty(); ++k) {
-          // xorshift: a cheap random index into the stripe's deadlines.
+          // xorshift32: a cheap random index into the stripe's deadlines.
           s.sample_state ^= s.sample_state << 13;
-          s.sample_state ^= s.sample_state >> 7;
-          s.sample_state ^= s.sample_state << 17;
+          s.sample_state ^= s.sample_state >> 17;
+          s.sample_state ^= s.sample_state << 5;
           const Deadline d = s.deadlines[s.sample_state % s.deadlines.size()];
           if (now <= d.at) continue;
           garbage.push_back(remove_locked(s, d.entry->key(), hash(d.entry->key())));

@@ -140,6 +140,9 @@ class Store {
   /// present for the whole scan is returned at least once (rarely more).
   template <class F>
   std::uint64_t scan(std::uint64_t cursor, std::size_t count, F&& fn) const;
+  /// Calls fn(std::string_view key) for every live key under every stripe's shared lock (KEYS).
+  template <class F>
+  void for_each_key(F&& fn) const;
   /// Calls fn(std::string_view key) with a random live key and returns true, or returns false if
   /// there are none.
   template <class F>
@@ -211,7 +214,7 @@ class Store {
     mutable RwLock mu;
     Table table;
     std::vector<Deadline> deadlines;  // Entries with a deadline; entry->ttl_index() is the index.
-    std::uint64_t sample_state = 1;   // For expire_cycle's sampling, under the exclusive lock.
+    std::uint32_t sample_state = 1;   // For expire_cycle's sampling, under the exclusive lock.
     // Written under the exclusive lock, read without it by metrics and the expiry cycle.
     std::atomic<std::int64_t> value_bytes{0};
     std::atomic<bool> has_deadlines{false};
@@ -414,24 +417,49 @@ bool Store::random_key(F&& fn) const {
     state ^= state << 17;
     return state;
   };
-  // Random stripes first; a sparse keyspace falls back to walking every stripe from a random one.
-  constexpr std::size_t kRandomTries = 64;
-  const std::size_t start = next();
-  for (std::size_t attempt = 0; attempt < kRandomTries + stripe_count(); ++attempt) {
-    const std::size_t i = (attempt < kRandomTries ? next() : start + attempt) & stripe_mask_;
-    const Stripe& s = stripes_[i];
+  // A few random probes first; if they only meet expired entries or empty stripes, walk every
+  // stripe from a random one and every entry in it, so a live key is always found if one exists.
+  constexpr int kRandomTries = 64;
+  for (int attempt = 0; attempt < kRandomTries; ++attempt) {
+    const Stripe& s = stripes_[next() & stripe_mask_];
     std::shared_lock lock(s.mu);
     if (s.table.size() == 0) continue;
+    const Entry* e = s.table.entry_at_or_after(static_cast<std::size_t>(next()));
+    if (e != nullptr && !expired(s, *e, clock_.now_ms())) {
+      fn(e->key());
+      return true;
+    }
+  }
+  const std::size_t start = next();
+  for (std::size_t k = 0; k <= stripe_mask_; ++k) {
+    const Stripe& s = stripes_[(start + k) & stripe_mask_];
+    std::shared_lock lock(s.mu);
     const std::int64_t now = clock_.now_ms();
-    for (int tries = 0; tries < 8; ++tries) {
-      const Entry* e = s.table.entry_at_or_after(static_cast<std::size_t>(next()));
-      if (e != nullptr && !expired(s, *e, now)) {
-        fn(e->key());
-        return true;
-      }
+    const Entry* live = nullptr;
+    s.table.for_each([&](const Entry& e) {
+      if (live == nullptr && !expired(s, e, now)) live = &e;
+    });
+    if (live != nullptr) {
+      fn(live->key());
+      return true;
     }
   }
   return false;
+}
+
+/// Calls fn(std::string_view key) for every live key while holding every stripe's shared lock:
+/// one consistent cut, as Redis's KEYS gives (and, like it, it holds writers off meanwhile).
+template <class F>
+void Store::for_each_key(F&& fn) const {
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) stripes_[i].mu.lock_shared();
+  const std::int64_t now = clock_.now_ms();
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) {
+    const Stripe& s = stripes_[i];
+    s.table.for_each([&](const Entry& e) {
+      if (!expired(s, e, now)) fn(e.key());
+    });
+  }
+  for (std::size_t i = stripe_mask_ + 1; i-- > 0;) stripes_[i].mu.unlock_shared();
 }
 
 template <class F>

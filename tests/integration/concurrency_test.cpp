@@ -184,5 +184,63 @@ TEST(Concurrency, ShutdownWhileClientsAreBusyExitsZero) {
   for (auto& t : threads) t.join();
 }
 
+TEST(Concurrency, FlushallLeavesNothingWhileKeysMoveBetweenDatabases) {
+  Kvd kvd({"--threads", "4"});
+  std::atomic<bool> done{false};
+  std::thread mover([&] {
+    RawClient client(kvd.port());
+    // Moves k back and forth between databases 15 and 0; it never creates a key.
+    while (!done.load()) {
+      client.call_raw({"SELECT", "15"});
+      client.call_raw({"MOVE", "k", "0"});
+      client.call_raw({"SELECT", "0"});
+      client.call_raw({"MOVE", "k", "15"});
+    }
+  });
+  RawClient client(kvd.port());
+  int survivors = 0;
+  for (int round = 0; round < 300; ++round) {
+    client.call_raw({"SELECT", "15"});
+    client.call_raw({"SET", "k", "v"});
+    client.call_raw({"FLUSHALL"});
+    const auto in15 = client.call({"EXISTS", "k"}).integer;
+    client.call_raw({"SELECT", "0"});
+    const auto in0 = client.call({"EXISTS", "k"}).integer;
+    if (in0 + in15 != 0) ++survivors;
+  }
+  done = true;
+  mover.join();
+  EXPECT_EQ(survivors, 0);
+}
+
+TEST(Concurrency, CopyAcrossDatabasesDuringSwapdbNeverCopiesWithinOne) {
+  Kvd kvd({"--threads", "4"});
+  RawClient setup(kvd.port());
+  setup.call_raw({"SET", "k", "v"});
+  std::atomic<bool> done{false};
+  std::thread swapper([&] {
+    RawClient client(kvd.port());
+    while (!done.load()) client.call_raw({"SWAPDB", "0", "1"});
+  });
+  RawClient client(kvd.port());
+  int bad = 0;
+  for (int i = 0; i < 300; ++i) {
+    client.call_raw({"COPY", "k", "k2", "DB", "1", "REPLACE"});
+    // k exists in exactly one database, and k2, copied to "the other" one, never beside it.
+    client.send("*1\r\n$5\r\nMULTI\r\n");
+    client.read_raw();
+    for (const char* db : {"0", "1"}) {
+      client.call_raw({"SELECT", db});
+      client.call_raw({"EXISTS", "k", "k2"});
+    }
+    client.call_raw({"SELECT", "0"});
+    const proto::Reply r = client.call({"EXEC"});
+    if (r.elements.size() == 5 && (r.elements[1].integer == 2 || r.elements[3].integer == 2)) ++bad;
+  }
+  done = true;
+  swapper.join();
+  EXPECT_EQ(bad, 0);
+}
+
 }  // namespace
 }  // namespace kv::test
