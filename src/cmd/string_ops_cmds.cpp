@@ -73,10 +73,7 @@ void append_cmd(Call& c) {
     if (too_long(old.size(), tail.size(), max)) return {kErrStringTooLong};
     const auto total = static_cast<std::int64_t>(old.size() + tail.size());
     if (tail.empty()) return {{}, total};
-    std::string value;
-    value.reserve(old.size() + tail.size());
-    value.append(old).append(tail);
-    k.set_keep_ttl(value);
+    k.write_at(old.size(), tail);  // In place when the value has room: amortised O(tail).
     return {{}, total};
   }));
 }
@@ -250,14 +247,7 @@ void setrange_cmd(Call& c) {
     // An empty patch changes nothing and creates no key, whatever the offset.
     if (patch.empty()) return {{}, static_cast<std::int64_t>(old.size())};
     if (too_long(at, patch.size(), max)) return {kErrStringTooLong};
-    const std::size_t end = static_cast<std::size_t>(at) + patch.size();
-    std::string value;
-    value.reserve(std::max(old.size(), end));
-    value.append(old);
-    if (value.size() < end) value.resize(end, '\0');
-    value.replace(static_cast<std::size_t>(at), patch.size(), patch);
-    k.set_keep_ttl(value);
-    return {{}, static_cast<std::int64_t>(value.size())};
+    return {{}, static_cast<std::int64_t>(k.write_at(static_cast<std::size_t>(at), patch))};
   }));
 }
 

@@ -25,8 +25,9 @@ class Entry {
   static constexpr std::uint32_t kNoTtl = 0xffffffff;
 
   /// Allocates an entry holding copies of `key` and `value`, with a TTL slot (set to kNoTtl) if
-  /// `ttl_slot`.
-  static Entry* create(std::string_view key, std::string_view value, bool ttl_slot = false);
+  /// `ttl_slot`, and room for the value to grow to `reserve` bytes without reallocating.
+  static Entry* create(std::string_view key, std::string_view value, bool ttl_slot = false,
+                       std::size_t reserve = 0);
   /// Frees an entry made by create(); null is fine.
   static void destroy(Entry* e);
 
@@ -36,6 +37,11 @@ class Entry {
   std::string_view value() const { return {data() + key().size(), val_len_}; }
   /// Overwrites the value with bytes of the same length.
   void overwrite_value(std::string_view v);
+  /// The value's bytes, writable.
+  char* value_data() { return data() + key().size(); }
+  /// Changes the value's length in place (new bytes are unspecified) if the allocation has room;
+  /// returns false, changing nothing, if it has not.
+  bool resize_value(std::size_t n);
   /// Whether the entry has a TTL slot.
   bool has_ttl_slot() const { return (key_len_ & kTtlSlotFlag) != 0; }
   /// Whether the entry has a deadline (its index in the stripe's TTL array is valid).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <random>
 
 namespace kv::store {
@@ -152,6 +153,34 @@ void KeyRef::set(std::string_view value, std::int64_t at) {
   Entry* fresh = Entry::create(key_, value, at != 0);
   if (Entry* old = store_.put_locked(s, fresh, hash_, at)) garbage_.push_back(old);
   entry_ = fresh;
+}
+
+std::size_t KeyRef::write_at(std::size_t offset, std::string_view bytes) {
+  auto& s = *static_cast<Store::Stripe*>(stripe_);
+  const std::size_t old_len = entry_ == nullptr ? 0 : entry_->value().size();
+  const std::size_t new_len = std::max(old_len, offset + bytes.size());
+  store_.ops_.add(Store::kSet);
+  if (entry_ != nullptr && entry_->resize_value(new_len)) {
+    Store::touch(s, key_);
+    s.value_bytes.store(s.value_bytes.load(std::memory_order_relaxed) +
+                            static_cast<std::int64_t>(new_len - old_len),
+                        std::memory_order_relaxed);
+  } else {
+    // Room to double, as Redis's sds grows (by at most 1 MiB at a time past 1 MiB).
+    constexpr std::size_t kMiB = 1024 * 1024;
+    const std::size_t reserve = new_len < kMiB ? 2 * new_len : new_len + kMiB;
+    const std::int64_t at = expire_at();
+    const std::string_view keep = entry_ == nullptr ? std::string_view() : entry_->value();
+    Entry* fresh =
+        Entry::create(key_, keep, at != 0, std::min<std::size_t>(reserve, Entry::kMaxValue));
+    fresh->resize_value(new_len);
+    if (Entry* old = store_.put_locked(s, fresh, hash_, at)) garbage_.push_back(old);
+    entry_ = fresh;
+  }
+  char* data = entry_->value_data();
+  if (offset > old_len) std::memset(data + old_len, 0, offset - old_len);
+  if (!bytes.empty()) std::memcpy(data + offset, bytes.data(), bytes.size());
+  return new_len;
 }
 
 void KeyRef::expire(std::int64_t at) {

@@ -64,6 +64,11 @@ class KeyRef {
   void set(std::string_view value, std::int64_t expire_at);
   /// Sets the value and keeps the current deadline.
   void set_keep_ttl(std::string_view value) { set(value, expire_at()); }
+  /// Writes `bytes` at `offset` of the value, zero-filling any gap and extending the value as
+  /// needed; keeps the deadline; creates the key if missing. In place when the entry has room;
+  /// otherwise the value moves to an allocation with room to double, so a run of APPENDs costs
+  /// amortised O(appended bytes), as Redis's growing strings do. Returns the new length.
+  std::size_t write_at(std::size_t offset, std::string_view bytes);
   /// Changes the deadline (0: none); requires exists().
   void expire(std::int64_t at);
   /// Deletes the key if it exists.

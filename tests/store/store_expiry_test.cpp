@@ -176,5 +176,28 @@ TEST_F(StoreExpiry, ConcurrentUpdatesAndExpiryCycles) {
   EXPECT_EQ(m.expires, 0u);
 }
 
+TEST_F(StoreExpiry, WriteAtAppendsPatchesAndKeepsTheDeadline) {
+  store_.update("k",
+                [](KeyRef& k) { EXPECT_EQ(k.write_at(3, "ab"), 5u); });  // Creates, zero-fills.
+  EXPECT_EQ(get("k"), std::string("\0\0\0ab", 5));
+  set_with_deadline("k", "hello", now() + 500);
+  std::string expected = "hello";
+  for (int i = 0; i < 2000; ++i) {  // Many appends: in place or moved, always exact.
+    const std::string tail = std::to_string(i);
+    store_.update("k", [&](KeyRef& k) { k.write_at(k.value().size(), tail); });
+    expected += tail;
+  }
+  EXPECT_EQ(get("k"), expected);
+  EXPECT_EQ(deadline("k"), now() + 500);
+  store_.update("k", [](KeyRef& k) { EXPECT_EQ(k.write_at(1, "EL"), k.value().size()); });
+  expected.replace(1, 2, "EL");
+  EXPECT_EQ(get("k"), expected);
+  EXPECT_EQ(store_.metrics().value_bytes, expected.size());
+  store_.set("k", "x");  // A shorter SET after growth: exact bytes, no deadline.
+  EXPECT_EQ(get("k"), "x");
+  EXPECT_EQ(store_.metrics().value_bytes, 1u);
+  EXPECT_EQ(deadline("k"), 0);
+}
+
 }  // namespace
 }  // namespace kv::store
