@@ -18,8 +18,16 @@ namespace {
 
 void del_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.db().del(c.args.subspan(1)))); }
 
+// Lookups count as keyspace hits and misses, one per key named, as in Redis.
+void count_lookups(Call& c, std::size_t found, std::size_t named) {
+  c.server.stats.add(kStatKeyspaceHits, found);
+  c.server.stats.add(kStatKeyspaceMisses, named - found);
+}
+
 void exists_cmd(Call& c) {
-  c.out.integer(static_cast<std::int64_t>(c.db().exists(c.args.subspan(1))));
+  const std::size_t found = c.db().exists(c.args.subspan(1));
+  count_lookups(c, found, c.args.size() - 1);
+  c.out.integer(static_cast<std::int64_t>(found));
 }
 
 void dbsize_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.db().size())); }
@@ -53,11 +61,14 @@ void flush_cmd(Call& c) {
 
 void type_cmd(Call& c) {
   const bool found = c.db().read(c.args[1], [](const store::KeyView* v) { return v != nullptr; });
+  count_lookups(c, found ? 1 : 0, 1);
   c.out.simple(found ? "string" : "none");
 }
 
 void touch_cmd(Call& c) {
-  c.out.integer(static_cast<std::int64_t>(c.db().exists(c.args.subspan(1))));
+  const std::size_t found = c.db().exists(c.args.subspan(1));
+  count_lookups(c, found, c.args.size() - 1);
+  c.out.integer(static_cast<std::int64_t>(found));
 }
 
 // KEYS pattern: a lone "*" matches every key, the empty one included (Redis short-cuts it).
@@ -203,6 +214,7 @@ void copy_cmd(Call& c) {
     return;
   }
   auto copy = [&](store::KeyRef& from, store::KeyRef& to) {
+    count_lookups(c, from.exists() ? 1 : 0, 1);
     if (!from.exists() || (to.exists() && !replace)) return false;
     to.set(from.value(), from.expire_at());
     return true;

@@ -53,6 +53,11 @@ TEST_F(KeyspaceScan, TypeAndTouch) {
   EXPECT_EQ(run({"type", "k"}), "+string\r\n");
   EXPECT_EQ(run({"type", "nope"}), "+none\r\n");
   EXPECT_EQ(run({"touch", "k", "nope", "k"}), ":2\r\n");
+  EXPECT_EQ(run({"exists", "k", "nope"}), ":1\r\n");
+  // Each key looked up counts as a keyspace hit or miss, as in Redis.
+  const std::string stats = payload(run({"info", "stats"}));
+  EXPECT_EQ(info_field(stats, "keyspace_hits"), "4");
+  EXPECT_EQ(info_field(stats, "keyspace_misses"), "3");
 }
 
 TEST_F(KeyspaceScan, KeysMatchesGlobsAndStarTakesTheEmptyKey) {
