@@ -105,6 +105,15 @@ std::optional<std::int64_t> deadline_or_reply(Call& c, const SetOptions& o) {
                            o.expire == E::ex || o.expire == E::px);
 }
 
+// Parses SET's or GETEX's options from `first`; returns the deadline they ask for (0: none), or
+// nothing after replying Redis's error.
+std::optional<std::int64_t> options_or_reply(Call& c, std::size_t first, bool getex,
+                                             SetOptions& o) {
+  if (!parse_set_options(c, first, getex, o)) return std::nullopt;
+  if (o.expire == SetOptions::Expire::none) return 0;
+  return deadline_or_reply(c, o);
+}
+
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
 void set_cmd(Call& c) {
   if (c.args.size() == 3) {  // The common case has its own allocation-free path.
@@ -113,13 +122,9 @@ void set_cmd(Call& c) {
     return;
   }
   SetOptions o;
-  if (!parse_set_options(c, 3, false, o)) return;
-  std::int64_t deadline = 0;
-  if (o.expire != SetOptions::Expire::none) {
-    const auto d = deadline_or_reply(c, o);
-    if (!d) return;
-    deadline = *d;
-  }
+  const auto parsed = options_or_reply(c, 3, false, o);
+  if (!parsed) return;
+  const std::int64_t deadline = *parsed;
   c.db().update(c.args[1], [&](store::KeyRef& k) {
     if (o.get) {
       if (k.exists()) {
@@ -184,13 +189,9 @@ void getdel_cmd(Call& c) {
 // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
 void getex_cmd(Call& c) {
   SetOptions o;
-  if (!parse_set_options(c, 2, true, o)) return;
-  std::int64_t deadline = 0;
-  if (o.expire != SetOptions::Expire::none) {
-    const auto d = deadline_or_reply(c, o);
-    if (!d) return;
-    deadline = *d;
-  }
+  const auto parsed = options_or_reply(c, 2, true, o);
+  if (!parsed) return;
+  const std::int64_t deadline = *parsed;
   c.db().update(c.args[1], [&](store::KeyRef& k) {
     count_read(c, k.exists());
     if (!k.exists()) {

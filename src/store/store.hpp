@@ -230,6 +230,19 @@ class Store {
   /// Stripe indexes of a multi-key operation, sorted and unique, plus each key's hash.
   class KeyPlan;
 
+  // Runs fn(refs...), then `release` (unlock and free), and returns fn's result, if any.
+  template <class F, class Release, class... Refs>
+  static auto run_then_release(F& fn, Release&& release, Refs&... refs) {
+    if constexpr (std::is_void_v<decltype(fn(refs...))>) {
+      fn(refs...);
+      release();
+    } else {
+      auto result = fn(refs...);
+      release();
+      return result;
+    }
+  }
+
   std::uint64_t hash(std::string_view key) const { return hash_bytes(key, seed_); }
   std::size_t stripe_index(std::uint64_t h) const { return (h >> 48) & stripe_mask_; }
   Stripe& stripe(std::uint64_t h) const { return stripes_[stripe_index(h)]; }
@@ -315,18 +328,13 @@ auto Store::update(std::string_view key, F&& fn) {
   std::unique_lock lock(s.mu);
   KeyRef ref(*this, &s, key, h, clock_.now_ms(), garbage);
   ref.entry_ = find_for_write(s, key, h, ref.now_, garbage);
-  auto free_garbage = [&] {
-    lock.unlock();
-    for (Entry* e : garbage) Entry::destroy(e);
-  };
-  if constexpr (std::is_void_v<decltype(fn(ref))>) {
-    fn(ref);
-    free_garbage();
-  } else {
-    auto result = fn(ref);
-    free_garbage();
-    return result;
-  }
+  return run_then_release(
+      fn,
+      [&] {
+        lock.unlock();
+        for (Entry* e : garbage) Entry::destroy(e);
+      },
+      ref);
 }
 
 template <class F>
@@ -340,18 +348,13 @@ auto Store::update2(std::string_view a, std::string_view b, F&& fn) {
   KeyRef rb(*this, &stripe(plan.hash(1)), b, plan.hash(1), now, garbage);
   ra.entry_ = find_for_write(stripe(plan.hash(0)), a, plan.hash(0), now, garbage);
   rb.entry_ = find_for_write(stripe(plan.hash(1)), b, plan.hash(1), now, garbage);
-  auto free_garbage = [&] {
-    plan.unlock(true);
-    for (Entry* e : garbage) Entry::destroy(e);
-  };
-  if constexpr (std::is_void_v<decltype(fn(ra, rb))>) {
-    fn(ra, rb);
-    free_garbage();
-  } else {
-    auto result = fn(ra, rb);
-    free_garbage();
-    return result;
-  }
+  return run_then_release(
+      fn,
+      [&] {
+        plan.unlock(true);
+        for (Entry* e : garbage) Entry::destroy(e);
+      },
+      ra, rb);
 }
 
 template <class F>
@@ -368,19 +371,14 @@ auto Store::update_across(Store& sa, std::string_view a, Store& sb, std::string_
   KeyRef rb(sb, &stripe_b, b, hb, sb.clock_.now_ms(), garbage);
   ra.entry_ = sa.find_for_write(stripe_a, a, ha, ra.now_, garbage);
   rb.entry_ = sb.find_for_write(stripe_b, b, hb, rb.now_, garbage);
-  auto free_garbage = [&] {
-    (a_first ? stripe_b : stripe_a).mu.unlock();
-    (a_first ? stripe_a : stripe_b).mu.unlock();
-    for (Entry* e : garbage) Entry::destroy(e);
-  };
-  if constexpr (std::is_void_v<decltype(fn(ra, rb))>) {
-    fn(ra, rb);
-    free_garbage();
-  } else {
-    auto result = fn(ra, rb);
-    free_garbage();
-    return result;
-  }
+  return run_then_release(
+      fn,
+      [&] {
+        (a_first ? stripe_b : stripe_a).mu.unlock();
+        (a_first ? stripe_a : stripe_b).mu.unlock();
+        for (Entry* e : garbage) Entry::destroy(e);
+      },
+      ra, rb);
 }
 
 template <class F>
