@@ -135,8 +135,7 @@ TEST(Transactions, KeylessCommandInsideExecLocksEverything) {
   client.call_raw({"FLUSHDB"});
   client.call_raw({"SET", "c", "3"});
   client.call_raw({"DBSIZE"});
-  EXPECT_EQ(client.call_raw({"EXEC"}),
-            "*5\r\n:2\r\n*1\r\n$1\r\na\r\n+OK\r\n+OK\r\n:1\r\n");
+  EXPECT_EQ(client.call_raw({"EXEC"}), "*5\r\n:2\r\n*1\r\n$1\r\na\r\n+OK\r\n+OK\r\n:1\r\n");
   EXPECT_EQ(other.call_raw({"GET", "c"}), "$1\r\n3\r\n");  // The locks were all released.
 }
 
