@@ -13,6 +13,15 @@
 
 namespace kv::cmd {
 
+/// Redis's getLongLongFromObjectOrReply: a 64-bit integer, or the reply "not an integer" and
+/// nothing.
+inline std::optional<std::int64_t> int64_arg_or_reply(Call& c, std::string_view arg) {
+  std::int64_t n = 0;
+  if (proto::parse_int64(arg, n)) return n;
+  c.out.error(kErrNotInteger);
+  return std::nullopt;
+}
+
 /// Redis's getIntFromObjectOrReply: a 32-bit integer, or the reply "not an integer" / "out of
 /// range" and nothing. A non-empty `msg` replaces both errors (as SWAPDB's "invalid first DB
 /// index").

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "cmd/args.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
 #include "proto/request_parser.hpp"
@@ -70,11 +71,9 @@ std::optional<unsigned> parse_conditions(Call& c) {
 // The absolute deadline the time argument names, or an error reply if it is not an integer or
 // the deadline does not fit in 64 bits (Redis checks the unit conversion, then the addition).
 std::optional<Millis> parse_deadline(Call& c, ExpireForm form) {
-  Millis when = 0;
-  if (!proto::parse_int64(c.args[2], when)) {
-    c.out.error(kErrNotInteger);
-    return std::nullopt;
-  }
+  const auto parsed = int64_arg_or_reply(c, c.args[2]);
+  if (!parsed) return std::nullopt;
+  Millis when = *parsed;
   const auto invalid = [&] {
     c.out.error("ERR invalid expire time in '" + std::string(c.spec.name) + "' command");
     return std::nullopt;

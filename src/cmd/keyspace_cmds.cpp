@@ -115,10 +115,9 @@ void scan_cmd(Call& c) {
       return;
     }
     if (NameEq{}(c.args[i], "count")) {
-      if (!proto::parse_int64(c.args[i + 1], count)) {
-        c.out.error(kErrNotInteger);
-        return;
-      }
+      const auto n = int64_arg_or_reply(c, c.args[i + 1]);
+      if (!n) return;
+      count = *n;
       if (count < 1) {
         c.out.error(kErrSyntax);
         return;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "cmd/args.hpp"
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
@@ -80,11 +81,9 @@ bool parse_set_options(Call& c, std::size_t first, bool getex, SetOptions& o) {
 // getExpireMillisecondsOrReply computes it; replies the error and returns nothing if invalid.
 std::optional<std::int64_t> deadline_or_reply(Call& c, std::string_view arg, bool seconds,
                                               bool relative) {
-  std::int64_t n = 0;
-  if (!proto::parse_int64(arg, n)) {
-    c.out.error(kErrNotInteger);
-    return std::nullopt;
-  }
+  const auto parsed = int64_arg_or_reply(c, arg);
+  if (!parsed) return std::nullopt;
+  std::int64_t n = *parsed;
   const auto invalid = [&] {
     c.out.error("ERR invalid expire time in '" + std::string(c.spec.name) + "' command");
     return std::nullopt;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/args.hpp"
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
@@ -111,20 +112,13 @@ void incr_cmd(Call& c) { incr_by(c, 1); }
 void decr_cmd(Call& c) { incr_by(c, -1); }
 
 void incrby_cmd(Call& c) {
-  std::int64_t delta = 0;
-  if (!proto::parse_int64(c.args[2], delta)) {
-    c.out.error(kErrNotInteger);
-    return;
-  }
-  incr_by(c, delta);
+  if (const auto delta = int64_arg_or_reply(c, c.args[2])) incr_by(c, *delta);
 }
 
 void decrby_cmd(Call& c) {
-  std::int64_t delta = 0;
-  if (!proto::parse_int64(c.args[2], delta)) {
-    c.out.error(kErrNotInteger);
-    return;
-  }
+  const auto parsed = int64_arg_or_reply(c, c.args[2]);
+  if (!parsed) return;
+  const std::int64_t delta = *parsed;
   // Negating INT64_MIN overflows: Redis refuses it with its own error, before reading the key.
   if (delta == std::numeric_limits<std::int64_t>::min()) {
     c.out.error(kErrDecrOverflow);
@@ -216,12 +210,12 @@ std::string_view substring(std::string_view v, std::int64_t start, std::int64_t 
 }
 
 void getrange_cmd(Call& c) {
-  std::int64_t start = 0;
-  std::int64_t end = 0;
-  if (!proto::parse_int64(c.args[2], start) || !proto::parse_int64(c.args[3], end)) {
-    c.out.error(kErrNotInteger);
-    return;
-  }
+  const auto start_arg = int64_arg_or_reply(c, c.args[2]);
+  if (!start_arg) return;
+  const auto end_arg = int64_arg_or_reply(c, c.args[3]);
+  if (!end_arg) return;
+  const std::int64_t start = *start_arg;
+  const std::int64_t end = *end_arg;
   // Like GET, the reply is written from the entry under the stripe's shared lock.
   const bool hit =
       c.db().get(c.args[1], [&](std::string_view v) { c.out.bulk(substring(v, start, end)); });
@@ -230,11 +224,9 @@ void getrange_cmd(Call& c) {
 }
 
 void setrange_cmd(Call& c) {
-  std::int64_t offset = 0;
-  if (!proto::parse_int64(c.args[2], offset)) {
-    c.out.error(kErrNotInteger);
-    return;
-  }
+  const auto parsed = int64_arg_or_reply(c, c.args[2]);
+  if (!parsed) return;
+  const std::int64_t offset = *parsed;
   if (offset < 0) {
     c.out.error(kErrOffsetRange);
     return;
@@ -290,10 +282,9 @@ bool parse_lcs_options(Call& c, LcsOptions& o) {
     } else if (option_is(opt, "withmatchlen")) {
       o.with_match_len = true;
     } else if (option_is(opt, "minmatchlen") && j + 1 < c.args.size()) {
-      if (!proto::parse_int64(c.args[++j], o.min_match_len)) {
-        c.out.error(kErrNotInteger);
-        return false;
-      }
+      const auto n = int64_arg_or_reply(c, c.args[++j]);
+      if (!n) return false;
+      o.min_match_len = *n;
       if (o.min_match_len < 0) o.min_match_len = 0;
     } else {
       c.out.error(kErrSyntax);
