@@ -24,6 +24,8 @@ class HeldLocks {
   bool holds(const RwLock* lock) const {
     return all_ || std::binary_search(locks_.begin(), locks_.end(), lock);
   }
+  /// Whether every stripe lock is held.
+  bool all() const { return all_; }
   /// Records the locks held, or that every stripe lock is held.
   void set(std::vector<const RwLock*> sorted_locks, bool all) {
     locks_ = std::move(sorted_locks);

@@ -100,14 +100,14 @@ Entry* Store::find_for_write(Stripe& s, std::string_view key, std::uint64_t h, s
                              std::vector<Entry*>& garbage) {
   Entry* e = s.table.find(key, h);
   if (e == nullptr || !expired(s, *e, now)) return e;
-  garbage.push_back(remove_locked(s, key, h));
+  garbage.push_back(remove_locked(s, key, h, true));
   ops_.add(kExpired);
   return nullptr;
 }
 
 Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at) {
-  touch(s, e->key());
   Entry* old = s.table.upsert(e, h);
+  before_write(s, e->key(), old);
   std::int64_t delta = static_cast<std::int64_t>(e->value().size());
   if (old != nullptr) {
     delta -= static_cast<std::int64_t>(old->value().size());
@@ -119,10 +119,10 @@ Entry* Store::put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at) 
   return old;
 }
 
-Entry* Store::remove_locked(Stripe& s, std::string_view key, std::uint64_t h) {
+Entry* Store::remove_locked(Stripe& s, std::string_view key, std::uint64_t h, bool expiry) {
   Entry* old = s.table.extract(key, h);
   if (old != nullptr) {
-    touch(s, old->key());
+    before_write(s, key, old, expiry);
     detach_deadline(s, old);
     s.value_bytes.store(s.value_bytes.load(std::memory_order_relaxed) -
                             static_cast<std::int64_t>(old->value().size()),
@@ -145,9 +145,9 @@ void KeyRef::set(std::string_view value, std::int64_t at) {
   if (entry_ != nullptr && entry_->value().size() == value.size() &&
       (at == 0 || entry_->has_ttl_slot())) {
     // Same size, and room for the deadline: change in place.
-    Store::touch(s, key_);
+    store_.before_write(s, key_, entry_);
     entry_->overwrite_value(value);
-    expire(at);
+    set_deadline(at);
     return;
   }
   Entry* fresh = Entry::create(key_, value, at != 0);
@@ -160,8 +160,10 @@ std::size_t KeyRef::write_at(std::size_t offset, std::string_view bytes) {
   const std::size_t old_len = entry_ == nullptr ? 0 : entry_->value().size();
   const std::size_t new_len = std::max(old_len, offset + bytes.size());
   store_.ops_.add(Store::kSet);
+  // Before the value changes in place (a snapshot may need the old bytes); a reallocation below
+  // calls it again, which is harmless.
+  if (entry_ != nullptr) store_.before_write(s, key_, entry_);
   if (entry_ != nullptr && entry_->resize_value(new_len)) {
-    Store::touch(s, key_);
     s.value_bytes.store(s.value_bytes.load(std::memory_order_relaxed) +
                             static_cast<std::int64_t>(new_len - old_len),
                         std::memory_order_relaxed);
@@ -184,8 +186,12 @@ std::size_t KeyRef::write_at(std::size_t offset, std::string_view bytes) {
 }
 
 void KeyRef::expire(std::int64_t at) {
+  store_.before_write(*static_cast<Store::Stripe*>(stripe_), key_, entry_);
+  set_deadline(at);
+}
+
+void KeyRef::set_deadline(std::int64_t at) {
   auto& s = *static_cast<Store::Stripe*>(stripe_);
-  Store::touch(s, key_);
   if (at == 0) {
     Store::detach_deadline(s, entry_);
   } else if (entry_->has_ttl()) {
@@ -203,7 +209,8 @@ void KeyRef::expire(std::int64_t at) {
 void KeyRef::erase() {
   if (entry_ == nullptr) return;
   store_.ops_.add(Store::kDel);
-  garbage_.push_back(store_.remove_locked(*static_cast<Store::Stripe*>(stripe_), key_, hash_));
+  garbage_.push_back(
+      store_.remove_locked(*static_cast<Store::Stripe*>(stripe_), key_, hash_, false));
   entry_ = nullptr;
 }
 
@@ -218,7 +225,7 @@ void Store::set(std::string_view key, std::string_view value) {
     // value touches only memory already in the table. SET drops any deadline.
     std::unique_lock lock(s.mu);
     if (Entry* e = s.table.find(key, h); e != nullptr && e->value().size() == value.size()) {
-      touch(s, key);
+      before_write(s, key, e);
       e->overwrite_value(value);
       detach_deadline(s, e);
       return;
@@ -286,12 +293,13 @@ std::size_t Store::del(std::span<const std::string_view> keys) {
     Stripe& s = stripe(h);
     const Entry* e = s.table.find(keys[i], h);
     if (e == nullptr) continue;
-    if (expired(s, *e, now)) {
+    const bool was_expired = expired(s, *e, now);
+    if (was_expired) {
       ops_.add(kExpired);
     } else {
       ++deleted;
     }
-    removed.push_back(remove_locked(s, keys[i], h));
+    removed.push_back(remove_locked(s, keys[i], h, was_expired));
   }
   plan.unlock(true);
   for (Entry* e : removed) Entry::destroy(e);
@@ -326,8 +334,14 @@ void Store::clear() {
   old.reserve(stripe_mask_ + 1);
   for (std::size_t i = 0; i <= stripe_mask_; ++i) stripes_[i].mu.lock();
   for (std::size_t i = 0; i <= stripe_mask_; ++i) {
-    old.push_back(std::move(stripes_[i].table));
-    stripes_[i].table = Table(seed_);
+    Stripe& s = stripes_[i];
+    if (s.table.size() > 0) {
+      if (WriteObserver* o = WriteObserver::current()) o->on_change(*this, s.table.size());
+    }
+    old.push_back(std::move(s.table));
+    s.table = Table(seed_);
+    if (s.saved_epoch.load(std::memory_order_relaxed) != epoch_.load(std::memory_order_relaxed))
+      preserve_all(s, old.back(), s.deadlines);
     stripes_[i].deadlines.clear();
     stripes_[i].has_deadlines.store(false, std::memory_order_relaxed);
     stripes_[i].value_bytes.store(0, std::memory_order_relaxed);
@@ -355,7 +369,7 @@ std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
           s.sample_state ^= s.sample_state << 5;
           const Deadline d = s.deadlines[s.sample_state % s.deadlines.size()];
           if (now <= d.at) continue;
-          garbage.push_back(remove_locked(s, d.entry->key(), hash(d.entry->key())));
+          garbage.push_back(remove_locked(s, d.entry->key(), hash(d.entry->key()), true));
           ++expired_now;
         }
         if (expired_now * 4 <= n) break;  // Few expired: this stripe is clean enough for now.
@@ -367,6 +381,71 @@ std::size_t Store::expire_cycle(std::size_t sample, std::size_t max_rounds) {
   }
   ops_.add(kExpired, removed_total);
   return removed_total;
+}
+
+// ---- Snapshots ----
+
+void Store::preserve(Stripe& s, std::string_view key, const Entry* current) {
+  if (s.pre == nullptr) s.pre = std::make_unique<PreImages>();
+  if (s.pre->contains(key)) return;  // The first change since the cut kept the cut's version.
+  PreImage p{nullptr, 0};
+  if (current != nullptr) {
+    p.entry = Entry::create(key, current->value());
+    p.at = deadline_of(s, *current);
+  }
+  s.pre->emplace(std::string(key), p);
+}
+
+void Store::preserve_all(Stripe& s, Table& old, std::vector<Deadline>& old_deadlines) {
+  if (s.pre == nullptr) s.pre = std::make_unique<PreImages>();
+  // Entries move into the pre-images as they are (no copy); the table then forgets them.
+  old.for_each([&](const Entry& ce) {
+    auto* e = const_cast<Entry*>(&ce);
+    if (s.pre->contains(e->key())) {
+      Entry::destroy(e);
+      return;
+    }
+    const std::int64_t at = e->has_ttl() ? old_deadlines[e->ttl_index()].at : 0;
+    s.pre->emplace(std::string(e->key()), PreImage{e, at});
+  });
+  old.forget_entries();
+}
+
+void Store::free_pre_images(std::unique_ptr<PreImages> pre) {
+  if (pre == nullptr) return;
+  for (auto& [key, p] : *pre) Entry::destroy(p.entry);
+}
+
+void Store::begin_snapshot(std::int64_t cut_ms) {
+  cut_ms_ = cut_ms;
+  pending_stripes_.store(stripe_mask_ + 1, std::memory_order_release);
+  epoch_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::pair<std::uint64_t, std::uint64_t> Store::snapshot_counts() const {
+  std::uint64_t keys = 0;
+  std::uint64_t expires = 0;
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) {
+    keys += stripes_[i].table.size();
+    expires += stripes_[i].deadlines.size();
+  }
+  return {keys, expires};
+}
+
+void Store::abandon_snapshot() {
+  const std::uint32_t epoch = epoch_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i <= stripe_mask_; ++i) {
+    Stripe& s = stripes_[i];
+    std::unique_ptr<PreImages> pre;
+    {
+      std::unique_lock lock(s.mu);
+      if (s.saved_epoch.load(std::memory_order_relaxed) == epoch) continue;
+      s.saved_epoch.store(epoch, std::memory_order_relaxed);
+      pre = std::move(s.pre);
+    }
+    pending_stripes_.fetch_sub(1, std::memory_order_acq_rel);
+    free_pre_images(std::move(pre));
+  }
 }
 
 void Store::watch(std::string_view key, WatchFlag* flag) {

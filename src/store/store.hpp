@@ -48,6 +48,39 @@ struct WatchFlag {
   std::atomic<bool> dirty{false};  ///< The key was written, deleted, expired or flushed.
 };
 
+/// Told of every change the calling thread makes to any Store, under the lock of the stripe
+/// that changes and before the change. kvd's write-ahead log installs one per command (see
+/// ObserverScope) and logs the command at its first change, while every key it changes is still
+/// locked: so the log holds conflicting commands in the order they changed memory.
+class WriteObserver {
+ public:
+  virtual ~WriteObserver() = default;
+  /// `n` keys of `store` are about to be set, overwritten, re-deadlined, deleted or flushed.
+  virtual void on_change(const Store& store, std::size_t n) = 0;
+  /// `key` of `store` is about to be deleted because its deadline passed.
+  virtual void on_expire(const Store& store, std::string_view key) = 0;
+  /// The calling thread's observer, or null.
+  static WriteObserver*& current() {
+    thread_local WriteObserver* observer = nullptr;
+    return observer;
+  }
+};
+
+/// Installs `observer` as the calling thread's WriteObserver for its lifetime, then restores the
+/// previous one (so scopes nest: an EXEC's commands run inside the EXEC's scope).
+class ObserverScope {
+ public:
+  explicit ObserverScope(WriteObserver* observer) : previous_(WriteObserver::current()) {
+    WriteObserver::current() = observer;
+  }
+  ~ObserverScope() { WriteObserver::current() = previous_; }
+  ObserverScope(const ObserverScope&) = delete;
+  ObserverScope& operator=(const ObserverScope&) = delete;
+
+ private:
+  WriteObserver* previous_;
+};
+
 /// One key inside Store::update(): read it, replace it, change its deadline or delete it.
 ///
 /// Valid only inside the update callback, which runs under the key's stripe lock held
@@ -78,6 +111,7 @@ class KeyRef {
 
  private:
   friend class Store;
+  void set_deadline(std::int64_t at);
   KeyRef(Store& store, void* stripe, std::string_view key, std::uint64_t hash, std::int64_t now,
          std::vector<Entry*>& garbage)
       : store_(store), stripe_(stripe), key_(key), hash_(hash), now_(now), garbage_(garbage) {}
@@ -197,6 +231,33 @@ class Store {
   std::size_t stripe_of(std::string_view key) const { return stripe_index(hash(key)); }
   /// The clock deadlines are measured against.
   const Clock& clock() const { return clock_; }
+  /// This store's database number (set by Databases, changed by SWAPDB under every stripe lock
+  /// of both stores), or -1 for a store outside Databases.
+  int index() const { return index_.load(std::memory_order_relaxed); }
+  /// Sets index(); call with every stripe lock held, or before the store is shared.
+  void set_index(int index) { index_.store(index, std::memory_order_relaxed); }
+
+  // ---- Snapshots (see docs/ARCHITECTURE.md, "Snapshots without fork") ----
+
+  /// Starts a snapshot of the store as it is now. The caller holds every stripe lock of every
+  /// store the snapshot covers (so the cut is one instant for all of them), and no snapshot of
+  /// this store is in progress. From now on the first change to each key of a stripe not yet
+  /// saved keeps a copy of the key as it was at the cut. Keys past their deadline at `cut_ms` are
+  /// left out of the snapshot.
+  void begin_snapshot(std::int64_t cut_ms);
+  /// Keys and keys with deadlines at the cut, for RESIZEDB; call under the same locks as
+  /// begin_snapshot.
+  std::pair<std::uint64_t, std::uint64_t> snapshot_counts() const;
+  /// Saves stripe `i` of the snapshot in progress: calls fn(std::string_view key, std::string_view
+  /// value, std::int64_t deadline) for every key the stripe held at the cut, as it was then,
+  /// under the stripe's shared lock (writers of this stripe wait; readers do not), then marks the
+  /// stripe saved and frees its copies. Each stripe is saved once per snapshot.
+  template <class F>
+  void save_stripe(std::size_t i, F&& fn);
+  /// Ends the snapshot in progress early (an error): drops the copies of unsaved stripes.
+  void abandon_snapshot();
+  /// Whether a snapshot is in progress (some stripe not yet saved).
+  bool snapshot_in_progress() const { return pending_stripes_.load(std::memory_order_acquire) > 0; }
 
  private:
   friend class KeyRef;
@@ -215,6 +276,14 @@ class Store {
   using Watchers =
       std::unordered_map<std::string, std::vector<WatchFlag*>, NameHash, std::equal_to<>>;
 
+  /// A key as it was at a snapshot's cut: a copy of its entry (null: the key did not exist) and
+  /// its deadline.
+  struct PreImage {
+    Entry* entry;
+    std::int64_t at;
+  };
+  using PreImages = std::unordered_map<std::string, PreImage, NameHash, std::equal_to<>>;
+
   struct alignas(64) Stripe {
     mutable RwLock mu;
     Table table;
@@ -225,6 +294,12 @@ class Store {
     std::atomic<bool> has_deadlines{false};
     // WATCHed keys of this stripe and their flags; null while nobody watches (the usual case).
     std::unique_ptr<Watchers> watchers;
+    // The snapshot epoch this stripe was last saved for; below Store::epoch_ while a snapshot
+    // has not saved it yet. Written under the stripe lock (shared by the saver, which excludes
+    // writers), read under the exclusive lock.
+    std::atomic<std::uint32_t> saved_epoch{0};
+    // Keys changed since the cut, as they were at the cut; null when there are none.
+    std::unique_ptr<PreImages> pre;
   };
 
   /// Stripe indexes of a multi-key operation, sorted and unique, plus each key's hash.
@@ -256,15 +331,37 @@ class Store {
                         std::vector<Entry*>& garbage);
   // Under the exclusive lock: puts `e` with deadline `at` (0: none); returns the replaced entry.
   Entry* put_locked(Stripe& s, Entry* e, std::uint64_t h, std::int64_t at);
-  // Under the exclusive lock: removes the entry for `key`; returns it, or null.
-  Entry* remove_locked(Stripe& s, std::string_view key, std::uint64_t h);
-  // Under the exclusive lock: marks the watchers of `key` dirty (every write path calls it).
+  // Under the exclusive lock: removes the entry for `key`; returns it, or null. `expiry`: it is
+  // removed because its deadline passed.
+  Entry* remove_locked(Stripe& s, std::string_view key, std::uint64_t h, bool expiry);
+  // Under the exclusive lock, as `key` changes, while `current` (its entry before the change, or
+  // null if it had none) is still intact: marks its watchers dirty, keeps its pre-image for a
+  // snapshot in progress, and tells the thread's WriteObserver (on_expire if `expiry`). Every
+  // write path calls it.
+  void before_write(Stripe& s, std::string_view key, const Entry* current, bool expiry = false) {
+    touch(s, key);
+    if (s.saved_epoch.load(std::memory_order_relaxed) != epoch_.load(std::memory_order_relaxed))
+      preserve(s, key, current);
+    if (WriteObserver* o = WriteObserver::current()) {
+      if (expiry) {
+        o->on_expire(*this, key);
+      } else {
+        o->on_change(*this, 1);
+      }
+    }
+  }
   static void touch(Stripe& s, std::string_view key) {
     if (s.watchers == nullptr) return;
     if (auto it = s.watchers->find(key); it != s.watchers->end()) {
       for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
     }
   }
+  // Keeps `key` as it is now (`current`, null if missing) in s.pre, unless it is kept already.
+  static void preserve(Stripe& s, std::string_view key, const Entry* current);
+  // Under the exclusive lock, for clear(): moves the entries of `old` that the snapshot still
+  // needs into s.pre and destroys the rest; `old` is left without entries.
+  static void preserve_all(Stripe& s, Table& old, std::vector<Deadline>& old_deadlines);
+  static void free_pre_images(std::unique_ptr<PreImages> pre);
   static void attach_deadline(Stripe& s, Entry* e, std::int64_t at);
   static void detach_deadline(Stripe& s, Entry* e);
   static std::size_t live_count(const Stripe& s, std::int64_t now);
@@ -274,6 +371,11 @@ class Store {
   std::size_t stripe_mask_;
   std::unique_ptr<Stripe[]> stripes_;
   mutable PerThreadCounters<kOpCount> ops_;
+  std::atomic<int> index_{-1};
+  // Snapshot epoch: incremented by begin_snapshot under every stripe lock.
+  std::atomic<std::uint32_t> epoch_{0};
+  std::int64_t cut_ms_ = 0;                       // The cut's time, for leaving out expired keys.
+  std::atomic<std::size_t> pending_stripes_{0};  // Stripes the snapshot has not saved yet.
 };
 
 /// Sorted, deduplicated stripe indexes of a set of keys, and their hashes.
@@ -477,6 +579,33 @@ void Store::mget(std::span<const std::string_view> keys, F&& on_each) const {
     on_each(e == nullptr ? std::optional<std::string_view>() : std::optional(e->value()));
   }
   plan.unlock(false);
+}
+
+template <class F>
+void Store::save_stripe(std::size_t i, F&& fn) {
+  Stripe& s = stripes_[i];
+  std::unique_ptr<PreImages> pre;
+  {
+    std::shared_lock lock(s.mu);
+    const std::uint32_t epoch = epoch_.load(std::memory_order_relaxed);
+    if (s.saved_epoch.load(std::memory_order_relaxed) == epoch) return;
+    const auto live_at_cut = [&](std::int64_t at) { return at == 0 || cut_ms_ <= at; };
+    s.table.for_each([&](const Entry& e) {
+      if (s.pre != nullptr && s.pre->contains(e.key())) return;  // Changed: its pre-image counts.
+      const std::int64_t at = deadline_of(s, e);
+      if (live_at_cut(at)) fn(e.key(), e.value(), at);
+    });
+    if (s.pre != nullptr) {
+      for (const auto& [key, p] : *s.pre) {
+        if (p.entry != nullptr && live_at_cut(p.at)) fn(std::string_view(key), p.entry->value(), p.at);
+      }
+    }
+    // Only writers read these, and they are excluded while this shared lock is held.
+    s.saved_epoch.store(epoch, std::memory_order_relaxed);
+    pre = std::move(s.pre);
+  }
+  pending_stripes_.fetch_sub(1, std::memory_order_acq_rel);
+  free_pre_images(std::move(pre));
 }
 
 /// The stripe locks of one transaction: collected per key (or whole stores), then taken

@@ -33,6 +33,13 @@ Table& Table::operator=(Table&& other) noexcept {
   return *this;
 }
 
+void Table::forget_entries() {
+  std::free(slots_);
+  slots_ = nullptr;
+  mask_ = 0;
+  size_ = 0;
+}
+
 void Table::release() {
   for_each([](const Entry& e) { Entry::destroy(const_cast<Entry*>(&e)); });
   std::free(slots_);

@@ -33,6 +33,8 @@ class Table {
   Entry* extract(std::string_view key, std::uint64_t hash);
   /// Number of entries.
   std::size_t size() const { return size_; }
+  /// Empties the table without destroying its entries (the caller has taken them).
+  void forget_entries();
   /// Number of slots.
   std::size_t capacity() const { return mask_ == 0 && slots_ == nullptr ? 0 : mask_ + 1; }
   /// Visits home bucket `cursor & (capacity - 1)`: calls fn(const Entry&) for every entry whose
