@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "cmd/command_log.hpp"
 #include "cmd/context.hpp"
 #include "cmd/session.hpp"
 #include "proto/reply_writer.hpp"
@@ -46,7 +47,16 @@ struct Call {
     return *db_;
   }
 
+  /// Whether this command's change goes to the log (then a handler whose arguments hold
+  /// relative times says what to log instead, with log_as()).
+  bool logging() const { return log != nullptr && log->logging(); }
+  /// Logs `args` instead of the command's arguments (for a write command; call before the change).
+  void log_as(std::vector<std::string> logged) {
+    if (log != nullptr) log->log_as(std::move(logged));
+  }
+
   store::Store* db_ = nullptr;  ///< Cache for db().
+  CommandLog* log = nullptr;    ///< The write-ahead log's view of this command, for writes.
 };
 
 /// A command handler. It parses its arguments, calls the store, and writes exactly one reply

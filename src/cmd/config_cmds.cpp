@@ -8,6 +8,7 @@
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
+#include "persist/persistence.hpp"
 #include "proto/request_parser.hpp"
 #include "store/entry.hpp"
 #include "store/glob.hpp"
@@ -87,8 +88,6 @@ const std::vector<Param>& params() {
        [](ServerContext& s) { return std::string(s.settings.daemonize ? "yes" : "no"); }, nullptr},
       {"pidfile", [](ServerContext& s) { return s.settings.pidfile; }, nullptr},
       {"logfile", [](ServerContext& s) { return s.settings.logfile; }, nullptr},
-      {"save", [](ServerContext&) { return std::string(); }, nullptr},
-      {"appendonly", [](ServerContext&) { return std::string("no"); }, nullptr},
       {"maxclients", int_getter(&Settings::maxclients),
        int_setter(&Settings::maxclients, 1, 4294967295LL, false)},
       {"proto-max-bulk-len", int_getter(&Settings::proto_max_bulk_len),
@@ -119,8 +118,32 @@ const std::vector<Param>& params() {
   return kParams;
 }
 
+// The persistence parameters, answered by persist::Persistence (a server without one, as in
+// the in-process tests, shows its defaults and refuses changes).
+const std::vector<Param>& all_params() {
+  static const std::vector<Param> kAll = [] {
+    std::vector<Param> all = params();
+    for (std::string_view name : persist::Persistence::parameter_names()) {
+      all.push_back(
+          {name,
+           [name](ServerContext& s) -> std::string {
+             if (s.persistence != nullptr) return s.persistence->get(name).value_or("");
+             return name == "appendonly" ? "no" : "";
+           },
+           [name](ServerContext& s, std::string_view v, bool apply) -> std::optional<std::string> {
+             if (s.persistence == nullptr) return std::string("persistence is off");
+             std::string error;
+             if (s.persistence->configure(name, v, apply, error)) return std::nullopt;
+             return error;
+           }});
+    }
+    return all;
+  }();
+  return kAll;
+}
+
 const Param* find_param(std::string_view name) {
-  for (const Param& p : params()) {
+  for (const Param& p : all_params()) {
     if (NameEq{}(p.name, name)) return &p;
   }
   return nullptr;
@@ -142,7 +165,7 @@ void config_get(Call& c) {
       if (const Param* p = find_param(pattern)) add(pattern, p);
       continue;
     }
-    for (const Param& p : params()) {
+    for (const Param& p : all_params()) {
       if (store::glob_match(pattern, p.name, true)) add(p.name, &p);
     }
   }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cmd/session.hpp"
+#include "persist/persistence.hpp"
 #include "store/counters.hpp"
 #include "store/databases.hpp"
 #include "store/store.hpp"
@@ -28,7 +29,8 @@ struct Settings {
   std::atomic<std::int64_t> maxclients{10000};  ///< Connection limit.
   std::atomic<std::int64_t> proto_max_bulk_len{512LL * 1024 * 1024};   ///< Largest bulk argument.
   std::atomic<std::int64_t> query_buffer_limit{1024LL * 1024 * 1024};  ///< Per-client input cap.
-  int databases = 16;  ///< Number of logical databases.
+  int databases = 16;                  ///< Number of logical databases.
+  persist::PersistConfig persistence;  ///< Start-up persistence settings (live: Persistence).
 
   mutable std::mutex mu;            ///< Guards the strings below.
   std::string loglevel = "notice";  ///< debug, verbose, notice or warning.
@@ -52,13 +54,15 @@ struct ServerContext {
   /// `dbs` and `settings` outlive the context.
   ServerContext(store::Databases& dbs, Settings& cfg);
 
-  store::Databases& databases;                         ///< The logical databases (SELECT).
-  Settings& settings;                                  ///< Settings, CONFIG GET/SET's view.
-  ClientRegistry clients;                              ///< Live connections.
-  store::PerThreadCounters<kStatCount> stats;          ///< Server-wide counters.
-  std::int64_t start_ms;                               ///< Start time, steady clock.
-  std::string run_id;                                  ///< 40 random hex digits, as Redis's run_id.
-  std::function<void()> request_shutdown;              ///< Begins a graceful shutdown.
+  store::Databases& databases;                  ///< The logical databases (SELECT).
+  Settings& settings;                           ///< Settings, CONFIG GET/SET's view.
+  ClientRegistry clients;                       ///< Live connections.
+  store::PerThreadCounters<kStatCount> stats;   ///< Server-wide counters.
+  std::int64_t start_ms;                        ///< Start time, steady clock.
+  std::string run_id;                           ///< 40 random hex digits, as Redis's run_id.
+  std::function<void()> request_shutdown;       ///< Begins a graceful shutdown.
+  persist::Persistence* persistence = nullptr;  ///< The log and snapshots (null in some tests).
+  std::atomic<int> shutdown_save{-1};  ///< SHUTDOWN's choice: 1 SAVE, 0 NOSAVE, -1 the rules.
   std::function<bool(std::string_view)> set_loglevel;  ///< Applies a loglevel; false if unknown.
 };
 

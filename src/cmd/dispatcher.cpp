@@ -6,6 +6,7 @@
 
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
+#include "persist/persistence.hpp"
 
 namespace kv::cmd {
 
@@ -101,7 +102,7 @@ const CommandTable& CommandTable::get() {
 CommandTable::CommandTable() {
   for (auto family : {string_commands(), string_ops_commands(), expire_commands(),
                       keyspace_commands(), connection_commands(), server_commands(),
-                      transaction_commands(), introspection_commands()}) {
+                      transaction_commands(), introspection_commands(), persistence_commands()}) {
     for (const CommandSpec& spec : family) {
       all_.push_back(&spec);
       by_name_.emplace(spec.name, &spec);
@@ -166,10 +167,44 @@ void Dispatcher::dispatch(Session& session, std::span<const std::string_view> ar
     container_help(*help_for, out);
     return;
   }
+  if (server_.persistence != nullptr && !session.loader && !persistence_allows(*spec, out)) return;
   session.last_cmd.store(spec, std::memory_order_relaxed);
   Call call{server_, session, args, out, *spec};
-  spec->fn(call);
+  if ((spec->flags & kWrite) != 0) {
+    CommandLog log(server_.persistence, args);
+    call.log = &log;
+    spec->fn(call);
+  } else {
+    spec->fn(call);
+  }
   server_.stats.add(kStatCommands);  // After the call, so INFO does not count itself.
+}
+
+// While loading, only commands flagged "loading" run; after a failed write to disk, commands that
+// write (and PING, as in Redis) get MISCONF until the disk works again.
+bool Dispatcher::persistence_allows(const CommandSpec& spec, proto::ReplyWriter& out) {
+  const persist::Persistence& p = *server_.persistence;
+  if (p.loading() && (spec.flags & kLoading) == 0) {
+    out.error("LOADING Redis is loading the dataset in memory");
+    return false;
+  }
+  if ((spec.flags & kWrite) != 0 || spec.name == "ping") {
+    if (const std::string refusal = p.write_refusal(); !refusal.empty()) {
+      out.error(refusal);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Dispatcher::replies_ready(const std::function<void()>& resume) {
+  persist::Persistence* p = server_.persistence;
+  if (p == nullptr) return true;
+  persist::AofWriter& w = p->writer();
+  const std::uint64_t lsn = persist::AofWriter::thread_lsn();
+  if (w.durable(lsn) || w.try_write(lsn)) return true;
+  w.when_durable(lsn, resume);
+  return false;
 }
 
 // Inside MULTI: a command that cannot run is refused now and dooms the transaction (EXECABORT);
@@ -183,6 +218,10 @@ void Dispatcher::queue(Session& session, std::span<const std::string_view> args,
   }
   if (!error.empty()) {
     out.error(error);
+    session.txn.failed = true;
+    return;
+  }
+  if (server_.persistence != nullptr && !session.loader && !persistence_allows(*spec, out)) {
     session.txn.failed = true;
     return;
   }

@@ -1,6 +1,7 @@
 // The command table and the dispatcher: lookup, arity, errors and stats for every command.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ class Dispatcher {
   /// Runs the command in `args` (non-empty) for `session` and writes its reply to `out`.
   void dispatch(Session& session, std::span<const std::string_view> args, proto::ReplyWriter& out);
 
+  /// Whether the replies this thread has written so far may be sent: every write they
+  /// acknowledge is in the log as far as the fsync policy requires (handed to the OS; with
+  /// appendfsync always, fsynced too). If not, returns false and calls `resume` once they may,
+  /// from another thread (the log writer's), so it must only post back to the caller's loop.
+  bool replies_ready(const std::function<void()>& resume);
+
   /// Forgets `session`'s transaction and WATCHes; the connection calls it before the session
   /// goes away.
   void release(Session& session);
@@ -65,6 +72,7 @@ class Dispatcher {
   ServerContext& server() { return server_; }
 
  private:
+  bool persistence_allows(const CommandSpec& spec, proto::ReplyWriter& out);
   void queue(Session& session, std::span<const std::string_view> args, const CommandSpec* spec,
              const std::string& error, proto::ReplyWriter& out);
 

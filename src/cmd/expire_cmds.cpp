@@ -118,6 +118,7 @@ void expire_cmd(Call& c) {
   if (!cond) return;
   const std::optional<Millis> when = parse_deadline(c, kForm);
   if (!when) return;
+  if (c.logging()) c.log_as({"PEXPIREAT", std::string(c.args[1]), std::to_string(*when)});
   c.out.integer(set_deadline(c.db(), c.args[1], *when, *cond) ? 1 : 0);
 }
 

@@ -26,5 +26,7 @@ std::span<const CommandSpec> config_subcommands();
 std::span<const CommandSpec> transaction_commands();
 /// COMMAND (it reads the table itself).
 std::span<const CommandSpec> introspection_commands();
+/// SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE.
+std::span<const CommandSpec> persistence_commands();
 
 }  // namespace kv::cmd

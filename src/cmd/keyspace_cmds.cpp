@@ -50,8 +50,9 @@ void flush_cmd(Call& c) {
     return;
   }
   if (NameEq{}(c.args[0], "flushall")) {
-    // Exclusive layout: no MOVE, COPY ... DB or SWAPDB can slip a key past the flush.
-    store::LayoutLock layout(c.server.databases, true);
+    // Every stripe of every database: no write anywhere can slip past the flush (in memory or in
+    // the log), and no MOVE, COPY ... DB or SWAPDB runs meanwhile.
+    store::WorldLock world(c.server.databases);
     c.server.databases.for_each([](std::size_t, store::Store& db) { flush(db); });
   } else {
     flush(c.db());
@@ -256,7 +257,9 @@ void swapdb_cmd(Call& c) {
     c.out.error(kErrDbIndex);
     return;
   }
-  store::LayoutLock layout(c.server.databases, true);
+  // Every stripe: no write to either database is in flight while their numbers change, so the
+  // log records each write under the number its store had when it changed.
+  store::WorldLock world(c.server.databases);
   store::Store& first = c.server.databases.db(static_cast<std::size_t>(*a));
   store::Store& second = c.server.databases.db(static_cast<std::size_t>(*b));
   // WATCH is bound to the database object, while Redis watches a number: after the swap a watch
@@ -267,6 +270,7 @@ void swapdb_cmd(Call& c) {
       flag->dirty.store(true, std::memory_order_relaxed);
   }
   c.server.databases.swap(static_cast<std::size_t>(*a), static_cast<std::size_t>(*b));
+  if (c.log != nullptr) c.log->log_now(-1);  // No key changes, so the store does not call it.
   c.out.ok();
 }
 

@@ -12,6 +12,7 @@
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
+#include "persist/persistence.hpp"
 
 namespace kv::cmd {
 namespace {
@@ -97,7 +98,11 @@ void memory_section(ServerContext&, std::string& out) {
   field(out, "mem_allocator", "libc");
 }
 
-void persistence_section(ServerContext&, std::string& out) {
+void persistence_section(ServerContext& s, std::string& out) {
+  if (s.persistence != nullptr) {
+    s.persistence->info(out);
+    return;
+  }
   field(out, "loading", 0);
   field(out, "async_loading", 0);
   field(out, "rdb_bgsave_in_progress", 0);
@@ -206,8 +211,9 @@ void info_cmd(Call& c) {
   c.out.verbatim("txt", text);
 }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted yet, so the save flags only
-// need to be valid. A successful SHUTDOWN sends no reply: the connection just closes.
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. The server stops taking commands, writes and
+// fsyncs the log, and takes a snapshot if SAVE says so or, without NOSAVE, if save rules are set.
+// A successful SHUTDOWN sends no reply: the connection just closes.
 void shutdown_cmd(Call& c) {
   bool save = false;
   bool nosave = false;
@@ -237,6 +243,7 @@ void shutdown_cmd(Call& c) {
     c.out.error("ERR No shutdown in progress.");
     return;
   }
+  c.server.shutdown_save.store(save ? 1 : nosave ? 0 : -1);
   if (c.server.request_shutdown) c.server.request_shutdown();
   c.session.close_after_reply = true;
 }

@@ -42,6 +42,7 @@ struct Session {
   int fd = -1;                     ///< Socket descriptor.
   std::int64_t created_ms = 0;     ///< When the connection was accepted (steady clock).
   bool close_after_reply = false;  ///< Owner only: close once the pending replies are written.
+  bool loader = false;             ///< Replays the log at start: runs while loading, never refused.
   Transaction txn;                 ///< Owner only: MULTI/EXEC and WATCH.
 
   std::string name;      ///< shared: CLIENT SETNAME.

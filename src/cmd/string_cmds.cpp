@@ -124,6 +124,16 @@ void set_cmd(Call& c) {
   const auto parsed = options_or_reply(c, 3, false, o);
   if (!parsed) return;
   const std::int64_t deadline = *parsed;
+  if (deadline != 0 && c.logging()) {
+    // Logged with the absolute deadline, so a replay at any later time gives the same key.
+    std::vector<std::string> logged{"SET", std::string(c.args[1]), std::string(c.args[2])};
+    if (o.nx) logged.emplace_back("NX");
+    if (o.xx) logged.emplace_back("XX");
+    if (o.get) logged.emplace_back("GET");
+    logged.emplace_back("PXAT");
+    logged.push_back(std::to_string(deadline));
+    c.log_as(std::move(logged));
+  }
   c.db().update(c.args[1], [&](store::KeyRef& k) {
     if (o.get) {
       if (k.exists()) {
@@ -154,6 +164,10 @@ void setnx_cmd(Call& c) {
 void setex_generic(Call& c, bool seconds) {
   const auto deadline = deadline_or_reply(c, c.args[2], seconds, true);
   if (!deadline) return;
+  if (c.logging()) {
+    c.log_as(
+        {"SET", std::string(c.args[1]), std::string(c.args[3]), "PXAT", std::to_string(*deadline)});
+  }
   c.db().update(c.args[1], [&](store::KeyRef& k) { k.set(c.args[3], *deadline); });
   c.out.ok();
 }
@@ -191,6 +205,11 @@ void getex_cmd(Call& c) {
   const auto parsed = options_or_reply(c, 2, true, o);
   if (!parsed) return;
   const std::int64_t deadline = *parsed;
+  if (deadline != 0 && c.logging()) {
+    c.log_as({"PEXPIREAT", std::string(c.args[1]), std::to_string(deadline)});
+  } else if (o.persist && c.logging()) {
+    c.log_as({"PERSIST", std::string(c.args[1])});
+  }
   c.db().update(c.args[1], [&](store::KeyRef& k) {
     count_read(c, k.exists());
     if (!k.exists()) {

@@ -183,6 +183,9 @@ void incrbyfloat_cmd(Call& c) {
         value += incr;
         if (std::isnan(value) || std::isinf(value)) return kErrNanOrInf;
         len = format_long_double(value, text);
+        // Logged as the value it produced, as Redis does: a replay must not redo float math.
+        if (c.logging())
+          c.log_as({"SET", std::string(c.args[1]), std::string(text, len), "KEEPTTL"});
         k.set_keep_ttl(std::string_view(text, len));
         return {};
       });

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cmd/command_log.hpp"
 #include "cmd/dispatcher.hpp"
 #include "cmd/errors.hpp"
 #include "cmd/families.hpp"
@@ -131,11 +132,15 @@ void exec_cmd(Call& c) {
     if (changed) {
       c.out.null_array();
     } else {
+      // The commands' log records are collected and logged as one MULTI ... EXEC unit while
+      // the locks are still held: recovery applies all of it or none.
+      CommandLog::Transaction log(c.server.persistence);
       c.out.array(queued.size());
       for (const auto& command : queued) {
         const std::vector<std::string_view> args(command.begin(), command.end());
         dispatcher.dispatch(c.session, args, c.out);
       }
+      log.commit();
     }
   }
   // Unwatching takes stripe locks, so only after the transaction's are released.

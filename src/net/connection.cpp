@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -58,7 +59,7 @@ void Connection::start() { read(); }
 
 void Connection::stop() {
   session_.close_after_reply = true;
-  if (!write_in_flight_) close();
+  if (!write_in_flight_ && !waiting_log_) close();
 }
 
 void Connection::close() {
@@ -95,7 +96,7 @@ void Connection::prepare_buffer() {
 }
 
 void Connection::read() {
-  if (reading_ || closed_ || session_.close_after_reply) return;
+  if (reading_ || waiting_log_ || closed_ || session_.close_after_reply) return;
   if (pending_.size() >= kMaxPendingOutput) return;  // Resumed by on_write.
   prepare_buffer();
   reading_ = true;
@@ -122,6 +123,20 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
     close();
     return;
   }
+  // Replies go out only once the writes they acknowledge are in the log (appendfsync); until
+  // then the connection neither sends nor reads.
+  if (!dispatcher_.replies_ready([self = shared_from_this()] {
+        asio::post(self->socket_.get_executor(), [self] { self->on_logged(); });
+      })) {
+    waiting_log_ = true;
+    return;
+  }
+  flush();
+  read();
+}
+
+void Connection::on_logged() {
+  waiting_log_ = false;
   flush();
   read();
 }
@@ -149,7 +164,7 @@ void Connection::process() {
 // kernel takes them all and no Asio operation is needed. Only what does not fit is handed to
 // async_write, and later replies wait in pending_ until it completes.
 void Connection::flush() {
-  if (write_in_flight_ || closed_) return;
+  if (write_in_flight_ || waiting_log_ || closed_) return;
   if (pending_.empty()) {
     if (session_.close_after_reply) close();
     return;

@@ -50,6 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void process();
   void flush();
+  void on_logged();
   void on_write(const boost::system::error_code& ec, std::size_t n);
   void prepare_buffer();
   void close();
@@ -68,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t in_end_ = 0;    // End of the bytes read.
   bool reading_ = false;
   bool write_in_flight_ = false;
+  bool waiting_log_ = false;  // Replies wait for the log (Dispatcher::replies_ready).
   bool closed_ = false;
 };
 

@@ -10,10 +10,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "cmd/dispatcher.hpp"
 #include "net/server.hpp"
+#include "persist/persistence.hpp"
 #include "server/options.hpp"
 #include "store/active_expiry.hpp"
 #include "store/databases.hpp"
@@ -82,6 +85,33 @@ void report_ready(int& ready_fd, bool ok, const std::string& reason = {}) {
   ready_fd = -1;
 }
 
+// Loads the log or the snapshot, replaying the log's commands through the dispatcher as a
+// client flagged "loader" (not refused while loading, never logged again).
+void load_data(kv::cmd::Dispatcher& dispatcher, kv::persist::Persistence& persistence) {
+  kv::cmd::Session loader;
+  loader.loader = true;
+  std::string reply;
+  std::string failure;
+  try {
+    persistence.load([&](std::span<const kv::persist::AofCommand> unit) {
+      for (const kv::persist::AofCommand& command : unit) {
+        reply.clear();
+        kv::proto::ReplyWriter out(reply);
+        dispatcher.dispatch(loader, command, out);
+        if (!reply.empty() && reply[0] == '-') {
+          failure =
+              "'" + std::string(command[0]) + "' failed: " + reply.substr(1, reply.find('\r') - 1);
+          return false;
+        }
+      }
+      return true;
+    });
+  } catch (const std::exception& e) {
+    throw std::runtime_error(failure.empty() ? e.what()
+                                             : std::string(e.what()) + " (" + failure + ")");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,9 +133,22 @@ int main(int argc, char** argv) {
     setup_logging(settings);
     signal(SIGPIPE, SIG_IGN);
 
-    kv::store::Databases databases(static_cast<std::size_t>(settings.databases));
-    kv::store::ActiveExpiry active_expiry(databases);
+    signal(SIGXFSZ, SIG_IGN);  // A file size limit fails the write (EFBIG) instead of killing.
+
+    kv::store::ServerClock clock;
+    clock.hold(true);  // Until the data is loaded.
+    kv::store::Databases databases(static_cast<std::size_t>(settings.databases),
+                                   kv::store::kDefaultStripes, clock);
+    kv::persist::Persistence persistence(databases, settings.persistence,
+                                         [](int level, const std::string& line) {
+                                           if (level == 0) {
+                                             spdlog::info("{}", line);
+                                           } else {
+                                             spdlog::warn("{}", line);
+                                           }
+                                         });
     kv::cmd::ServerContext context(databases, settings);
+    context.persistence = &persistence;
     kv::cmd::Dispatcher dispatcher(context);
     kv::net::IoContextPool pool(static_cast<std::size_t>(settings.threads));
     kv::net::Server server(pool, dispatcher, settings.bind,
@@ -134,9 +177,37 @@ int main(int argc, char** argv) {
     spdlog::info("kvd {} listening on {}:{} with {} threads, {} stripes per database",
                  kv::server::kVersion, settings.bind, server.port(), pool.size(),
                  databases.db(0).stripe_count());
-    report_ready(ready_fd, true);
+    // Loading runs beside the event loops, so clients meanwhile get -LOADING (and INFO shows
+    // loading:1). A damaged file stops kvd: it never runs having dropped data.
+    std::optional<kv::store::ActiveExpiry> active_expiry;
+    std::string load_error;
+    std::thread loader([&] {
+      try {
+        load_data(dispatcher, persistence);
+        clock.hold(false);
+        persistence.start();
+        active_expiry.emplace(databases, kv::store::ActiveExpiry::kDefaultPeriod,
+                              persistence.expiry_observer());
+        report_ready(ready_fd, true);
+      } catch (const std::exception& e) {
+        load_error = e.what();
+        spdlog::error("{}", load_error);
+        report_ready(ready_fd, false, load_error);
+        context.request_shutdown();
+      }
+    });
     pool.run();
+    loader.join();
+    const int save = context.shutdown_save.load();
+    const bool saved = !load_error.empty() ||
+                       persistence.shutdown(save < 0 ? std::nullopt : std::optional(save == 1));
+    active_expiry.reset();
     if (!settings.pidfile.empty()) std::remove(settings.pidfile.c_str());
+    if (!load_error.empty()) return 1;
+    if (!saved) {
+      spdlog::error("errors saving on shutdown, see above");
+      return 1;
+    }
     spdlog::info("kvd is now ready to exit, bye bye...");
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cmd/config.hpp"
+#include "persist/persistence.hpp"
 #include "proto/request_parser.hpp"
 
 namespace kv::server {
@@ -75,7 +76,37 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
      "largest bulk argument a client may send")
     ("client-query-buffer-limit", po::value<std::string>()->default_value("1gb"),
      "largest unparsed input kept per client");
+  po::options_description persistence("Persistence (also CONFIG GET/SET)");
+  persistence.add_options()
+    ("dir", po::value<std::string>()->default_value("."),
+     "data folder: the snapshot and the append-only log folder live here")
+    ("dbfilename", po::value<std::string>()->default_value("dump.rdb"), "snapshot file name")
+    ("save", po::value<std::string>()->default_value("3600 1 300 100 60 10000"),
+     "snapshot rules: 'seconds changes' pairs; \"\" for none")
+    ("appendonly", po::value<std::string>()->default_value("yes"),
+     "log every write to the append-only log (yes|no)")
+    ("appendfsync", po::value<std::string>()->default_value("everysec"),
+     "fsync the log: always (before each reply), everysec, or no (the OS decides)")
+    ("appenddirname", po::value<std::string>()->default_value("appendonlydir"),
+     "the log's folder, inside --dir")
+    ("appendfilename", po::value<std::string>()->default_value("appendonly.aof"),
+     "prefix of the log's file names")
+    ("aof-load-truncated", po::value<std::string>()->default_value("yes"),
+     "start after cutting a log whose last record is incomplete (yes|no)")
+    ("auto-aof-rewrite-percentage", po::value<std::string>()->default_value("100"),
+     "rewrite the log when it grew by this percentage since the last rewrite (0: never)")
+    ("auto-aof-rewrite-min-size", po::value<std::string>()->default_value("64mb"),
+     "... and it is at least this big")
+    ("stop-writes-on-bgsave-error", po::value<std::string>()->default_value("yes"),
+     "refuse writes (MISCONF) while snapshots fail and save rules are set (yes|no)")
+    ("rdbcompression", po::value<std::string>()->default_value("yes"),
+     "LZF-compress long values in snapshots (yes|no)")
+    ("rdbchecksum", po::value<std::string>()->default_value("yes"),
+     "verify snapshot checksums when loading (yes|no)")
+    ("skip-unsupported-types", po::value<std::string>()->default_value("no"),
+     "load snapshots holding other types than strings, skipping and counting those keys");
   // clang-format on
+  desc.add(persistence);
   po::positional_options_description positional;
   positional.add("config", 1);
   try {
@@ -125,6 +156,12 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
                                         vm["client-query-buffer-limit"].as<std::string>());
     if (s.query_buffer_limit < 1024 * 1024) {
       throw std::runtime_error("--client-query-buffer-limit must be at least 1mb");
+    }
+    for (const auto& option : persistence.options()) {
+      const std::string& name = option->long_name();
+      std::string error;
+      if (!persist::set_config_value(s.persistence, name, vm[name].as<std::string>(), error))
+        throw std::runtime_error("--" + name + ": " + error);
     }
   } catch (const std::exception& e) {
     std::cerr << "kvd: " << e.what() << "\nTry 'kvd --help'.\n";

@@ -4,8 +4,9 @@
 
 namespace kv::store {
 
-ActiveExpiry::ActiveExpiry(const Databases& databases, std::chrono::milliseconds period)
-    : databases_(databases), period_(period), thread_([this] { run(); }) {}
+ActiveExpiry::ActiveExpiry(const Databases& databases, std::chrono::milliseconds period,
+                           WriteObserver* observer)
+    : databases_(databases), period_(period), observer_(observer), thread_([this] { run(); }) {}
 
 ActiveExpiry::~ActiveExpiry() {
   {
@@ -17,6 +18,7 @@ ActiveExpiry::~ActiveExpiry() {
 }
 
 void ActiveExpiry::run() {
+  ObserverScope scope(observer_);
   std::size_t freed_since_trim = 0;
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, period_, [this] { return stop_; })) {

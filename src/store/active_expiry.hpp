@@ -21,8 +21,11 @@ class ActiveExpiry {
   /// Freed keys after which memory is returned to the system.
   static constexpr std::size_t kTrimAfter = 10000;
 
+  /// `observer` (may be null) is installed on the expiry thread: the write-ahead log hears each
+  /// key it deletes. Both outlive this object.
   explicit ActiveExpiry(const Databases& databases,
-                        std::chrono::milliseconds period = kDefaultPeriod);
+                        std::chrono::milliseconds period = kDefaultPeriod,
+                        WriteObserver* observer = nullptr);
   ~ActiveExpiry();
   ActiveExpiry(const ActiveExpiry&) = delete;
   ActiveExpiry& operator=(const ActiveExpiry&) = delete;
@@ -32,6 +35,7 @@ class ActiveExpiry {
 
   const Databases& databases_;
   std::chrono::milliseconds period_;
+  WriteObserver* observer_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

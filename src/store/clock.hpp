@@ -30,6 +30,21 @@ class SystemClock final : public Clock {
   }
 };
 
+/// The system clock, which can be held at 0 so that no deadline has passed: while the log is
+/// replayed at start, keys keep their deadlines and none expires, as Redis loads its files (the
+/// log already holds a DEL for every key that expired before it was written).
+class ServerClock final : public Clock {
+ public:
+  std::int64_t now_ms() const override {
+    return held_.load(std::memory_order_relaxed) ? 0 : SystemClock::instance().now_ms();
+  }
+  /// Holds the clock at 0 (true) or lets it run (false).
+  void hold(bool held) { held_.store(held, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
 /// A clock that moves only when told to (tests).
 class ManualClock final : public Clock {
  public:

@@ -374,7 +374,7 @@ class Store {
   std::atomic<int> index_{-1};
   // Snapshot epoch: incremented by begin_snapshot under every stripe lock.
   std::atomic<std::uint32_t> epoch_{0};
-  std::int64_t cut_ms_ = 0;                       // The cut's time, for leaving out expired keys.
+  std::int64_t cut_ms_ = 0;                      // The cut's time, for leaving out expired keys.
   std::atomic<std::size_t> pending_stripes_{0};  // Stripes the snapshot has not saved yet.
 };
 
@@ -597,7 +597,8 @@ void Store::save_stripe(std::size_t i, F&& fn) {
     });
     if (s.pre != nullptr) {
       for (const auto& [key, p] : *s.pre) {
-        if (p.entry != nullptr && live_at_cut(p.at)) fn(std::string_view(key), p.entry->value(), p.at);
+        if (p.entry != nullptr && live_at_cut(p.at))
+          fn(std::string_view(key), p.entry->value(), p.at);
       }
     }
     // Only writers read these, and they are excluded while this shared lock is held.

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -119,6 +120,12 @@ Kvd::Kvd(int port, std::vector<std::string> extra)
           [&] {
             std::vector<std::string> argv = {binary_dir() + "/kvd", "--port", std::to_string(port),
                                              "--loglevel", "warning"};
+            // No files unless the test asks for them.
+            const auto given = [&](std::string_view name) {
+              return std::find(extra.begin(), extra.end(), name) != extra.end();
+            };
+            if (!given("--appendonly")) argv.insert(argv.end(), {"--appendonly", "no"});
+            if (!given("--save")) argv.insert(argv.end(), {"--save", ""});
             argv.insert(argv.end(), extra.begin(), extra.end());
             return argv;
           }(),

@@ -64,14 +64,14 @@ TEST(StoreSnapshot, SeesTheCutWhateverIsWrittenAfter) {
   EXPECT_TRUE(s.snapshot_in_progress());
 
   // Every kind of write, after the cut.
-  s.set("k0", "v0-new");                                          // Same size: in place.
-  s.set("k1", "a much longer value than before");                 // New entry.
+  s.set("k0", "v0-new");                           // Same size: in place.
+  s.set("k1", "a much longer value than before");  // New entry.
   const std::string_view dels[] = {"k2", "k3", "nope"};
   EXPECT_EQ(s.del(dels), 2u);
   s.set("fresh", "inserted after the cut");
-  s.update("grow", [](KeyRef& r) { r.write_at(3, "def"); });     // In place or regrown.
-  s.update("ttl", [&](KeyRef& r) { r.expire(t + 99); });          // Deadline only.
-  s.update("k4", [&](KeyRef& r) { r.expire(t + 7); });            // First deadline: new entry.
+  s.update("grow", [](KeyRef& r) { r.write_at(3, "def"); });  // In place or regrown.
+  s.update("ttl", [&](KeyRef& r) { r.expire(t + 99); });      // Deadline only.
+  s.update("k4", [&](KeyRef& r) { r.expire(t + 7); });        // First deadline: new entry.
   s.update("k5", [](KeyRef& r) { r.erase(); });
   const std::string_view pairs[] = {"k6", "m1", "k7", "m2"};
   s.mset(pairs);

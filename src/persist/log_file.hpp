@@ -1,0 +1,34 @@
+// The file an append-only log writes to: an interface, so tests can make a disk fail on demand,
+// and its POSIX implementation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace kv::persist {
+
+/// A file the log appends to. The real one wraps a POSIX fd opened O_WRONLY|O_APPEND|O_CREAT
+/// (mode 0644); tests substitute one that fails on demand. Destroying it closes it.
+///
+/// Thread-safety: AofWriter calls write() and truncate() from one thread at a time, but sync()
+/// may run on another thread at the same time as either (an fsync must not hold up writers), so
+/// implementations must allow that, as a POSIX fd does.
+class LogFile {
+ public:
+  virtual ~LogFile() = default;
+  /// Writes n bytes at the end; returns the count written, which is less than n only when a
+  /// write failed part-way (then `err` is set), or -1 with `err` set (errno). Retries EINTR.
+  virtual std::int64_t write(const char* data, std::size_t n, int& err) = 0;
+  /// Flushes the written bytes to stable storage (fdatasync); false with `err` set.
+  virtual bool sync(int& err) = 0;
+  /// Cuts the file to `size` bytes; false with `err` set.
+  virtual bool truncate(std::uint64_t size, int& err) = 0;
+};
+
+/// Opens `path` for appending, creating it (mode 0644). Returns null and sets `err` (errno) on
+/// failure.
+std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err);
+
+}  // namespace kv::persist
