@@ -161,6 +161,7 @@ void Persistence::load(const Replay& replay) {
   if (cfg.appendonly) {
     AofLoadOptions options;
     options.load_truncated = cfg.aof_load_truncated;
+    options.max_bulk_len = 0x7fffffff;  // The largest value kvd accepts (proto-max-bulk-len).
     options.skip_unsupported_types = cfg.skip_unsupported_types;
     AofLoadCallbacks callbacks;
     std::uint64_t keys = 0;
@@ -244,6 +245,7 @@ bool Persistence::snapshot_to(const std::string& path, const std::function<void(
   FileSink sink{fd, 0};
   RdbWriterOptions options;
   options.compress = cfg.rdbcompression;
+  options.aof_base = at_cut != nullptr;
   RdbWriter rdb([&](std::string_view bytes) { sink.write(bytes); }, options);
   rdb.begin();
   for (std::size_t i = 0; i < stores.size(); ++i) {
@@ -441,6 +443,12 @@ bool Persistence::run_job(Job job) {
       last_save_s_.store(now_s());
     }
     rdb_failed_.store(!ok);
+  } else if (job == Job::enable) {
+    ok = aof_on() || switch_log(true, error);
+    if (!ok) {
+      std::lock_guard lock(config_mu_);
+      config_.appendonly = false;
+    }
   } else {
     ok = aof_on() ? switch_log(false, error) : true;
     std::lock_guard lock(job_mu_);
@@ -468,11 +476,16 @@ void Persistence::job_loop() {
   std::unique_lock lock(job_mu_);
   while (true) {
     job_cv_.wait(lock, [this] {
-      return stopping_ || (running_ == Job::none && (rdb_scheduled_ || rewrite_scheduled_));
+      return stopping_ || (running_ == Job::none &&
+                           (rdb_scheduled_ || rewrite_scheduled_ || enable_scheduled_));
     });
     if (stopping_) return;
-    const Job job = rewrite_scheduled_ ? Job::rewrite : Job::rdb;
-    (job == Job::rewrite ? rewrite_scheduled_ : rdb_scheduled_) = false;
+    const Job job = enable_scheduled_    ? Job::enable
+                    : rewrite_scheduled_ ? Job::rewrite
+                                         : Job::rdb;
+    (job == Job::enable    ? enable_scheduled_
+     : job == Job::rewrite ? rewrite_scheduled_
+                           : rdb_scheduled_) = false;
     running_ = job;
     job_started_ms_ = now_ms();
     lock.unlock();
@@ -483,24 +496,18 @@ void Persistence::job_loop() {
   }
 }
 
+// Redis's rules: the same job running is an error; BGSAVE during a rewrite is refused unless
+// SCHEDULE; BGREWRITEAOF during a snapshot is scheduled.
 JobStart Persistence::request(Job job, bool schedule) {
   std::lock_guard lock(job_mu_);
-  if (job == Job::rewrite && !aof_on_.load()) {
-    // Redis rewrites the log even when appendonly is off; kvd keeps no log then.
-    if (running_ != Job::none) {
-      rewrite_scheduled_ = true;
-      return JobStart::scheduled;
-    }
-  }
-  if (running_ == job || (job == Job::rdb ? rdb_scheduled_ : rewrite_scheduled_)) {
-    if (running_ == job) return JobStart::already_running;
-  }
+  bool& scheduled = job == Job::rdb ? rdb_scheduled_ : rewrite_scheduled_;
+  if (running_ == job) return JobStart::already_running;
   if (running_ != Job::none) {
     if (job == Job::rdb && !schedule) return JobStart::busy;
-    (job == Job::rdb ? rdb_scheduled_ : rewrite_scheduled_) = true;
+    scheduled = true;
     return JobStart::scheduled;
   }
-  (job == Job::rdb ? rdb_scheduled_ : rewrite_scheduled_) = true;
+  scheduled = true;
   job_cv_.notify_all();
   return JobStart::started;
 }

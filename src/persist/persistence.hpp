@@ -139,7 +139,7 @@ class Persistence {
   static std::span<const std::string_view> parameter_names();
 
  private:
-  enum class Job : std::uint8_t { none, rdb, rewrite };
+  enum class Job : std::uint8_t { none, rdb, rewrite, enable };
 
   // Logs the DEL of keys that active expiry deletes.
   struct ExpiryObserver final : store::WriteObserver {
@@ -190,6 +190,7 @@ class Persistence {
   Job running_ = Job::none;
   bool rdb_scheduled_ = false;
   bool rewrite_scheduled_ = false;
+  bool enable_scheduled_ = false;  // CONFIG SET appendonly yes: start a fresh log.
   bool stopping_ = false;
   std::int64_t job_started_ms_ = 0;
   std::int64_t last_rdb_try_ms_ = 0;

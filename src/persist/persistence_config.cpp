@@ -179,16 +179,11 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
   if (!apply) return true;
   if (name == "appendonly" && next.appendonly != aof_on()) {
     if (next.appendonly) {
-      // Turned on: a fresh log from what is in memory, opened at the snapshot's cut.
-      std::unique_lock lock(job_mu_);
-      job_cv_.wait(lock, [this] { return running_ == Job::none; });
-      running_ = Job::rewrite;
-      lock.unlock();
-      const bool ok = switch_log(true, error);
-      lock.lock();
-      running_ = Job::none;
+      // Turned on: the job thread writes a fresh log from what is in memory and opens it at the
+      // snapshot's cut (not here: the caller may hold stripe locks, inside EXEC).
+      std::lock_guard lock(job_mu_);
+      enable_scheduled_ = true;
       job_cv_.notify_all();
-      if (!ok) return false;
     } else {
       aof_on_.store(false);
       writer_.flush_and_sync();

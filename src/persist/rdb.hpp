@@ -22,6 +22,7 @@ struct RdbWriterOptions {
   bool compress = true;        ///< LZF-compress strings over 20 bytes (rdbcompression).
   std::int64_t ctime_s = -1;   ///< AUX ctime in Unix seconds; -1 means now.
   std::uint64_t used_mem = 0;  ///< AUX used-mem.
+  bool aof_base = false;       ///< AUX aof-base: 1 in the base file of an append-only log.
 };
 
 /// Writes an RDB version 10 file to a ByteSink: begin(), then for each database select_db() and

@@ -121,7 +121,7 @@ void RdbWriter::begin() {
   put_aux("redis-bits", std::int64_t{64});
   put_aux("ctime", ctime);
   put_aux("used-mem", static_cast<std::int64_t>(options_.used_mem));
-  put_aux("aof-base", std::int64_t{0});
+  put_aux("aof-base", std::int64_t{options_.aof_base ? 1 : 0});
 }
 
 void RdbWriter::select_db(std::uint64_t db, std::uint64_t keys, std::uint64_t expires) {
