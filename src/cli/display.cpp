@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "proto/request_parser.hpp"
+
 namespace kv::cli {
 
 namespace {
@@ -44,40 +46,7 @@ std::string escape(std::string_view bytes) {
   if (bytes.empty()) return "\"\"";
   std::string out;
   out.reserve(bytes.size());
-  for (const char ch : bytes) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        // Printable ASCII only, whatever the locale, so the output is the same everywhere.
-        if (ch >= 0x20 && ch < 0x7f) {
-          out += ch;
-        } else {
-          char hex[5];
-          std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(ch));
-          out += hex;
-        }
-    }
-  }
+  proto::append_escaped(out, bytes);
   return out;
 }
 

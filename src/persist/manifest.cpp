@@ -9,62 +9,15 @@
 #include <filesystem>
 #include <system_error>
 
+#include "proto/request_parser.hpp"
+
 namespace kv::persist {
 namespace {
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
 bool is_printable(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u >= 0x20 && u < 0x7f;
 }
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Appends `s` escaped as sdscatrepr does inside its quotes, so that WordSplitter reads it back.
-void append_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (is_printable(c)) {
-          out.push_back(c);
-        } else {
-          const auto u = static_cast<unsigned char>(c);
-          out += "\\x";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 0xf]);
-        }
-    }
-  }
-}
-
 bool needs_quotes(std::string_view s) {
   if (s.empty()) return true;
   for (const char c : s) {
@@ -76,94 +29,10 @@ bool needs_quotes(std::string_view s) {
 // A value as shown in an error message.
 std::string shown(std::string_view s) {
   std::string out = "'";
-  append_escaped(out, s.substr(0, 64));
+  proto::append_escaped(out, s.substr(0, 64));
   if (s.size() > 64) out += "...";
   out += "'";
   return out;
-}
-
-char unescape(char e) {
-  switch (e) {
-    case 'n':
-      return '\n';
-    case 'r':
-      return '\r';
-    case 't':
-      return '\t';
-    case 'b':
-      return '\b';
-    case 'a':
-      return '\a';
-    default:
-      return e;
-  }
-}
-
-// Splits a line into words with sdssplitargs's rules: blanks separate words; a word may start
-// plain and go on quoted (ab"c d" is "abc d"), but a closing quote must end it.
-class WordSplitter {
- public:
-  explicit WordSplitter(std::string_view line) : line_(line) {}
-  /// Fills `words`; false with `why` on unbalanced quotes or a quote glued to the next word.
-  bool split(std::vector<std::string>& words, std::string& why);
-
- private:
-  char at(std::size_t i) const { return i < line_.size() ? line_[i] : '\0'; }
-  bool quoted(char quote, std::string& word, std::string& why);
-
-  std::string_view line_;
-  std::size_t p_ = 0;
-};
-
-bool WordSplitter::split(std::vector<std::string>& words, std::string& why) {
-  words.clear();
-  for (;;) {
-    while (p_ < line_.size() && is_blank(line_[p_])) ++p_;
-    if (p_ == line_.size()) return true;
-    std::string word;
-    while (p_ < line_.size()) {
-      const char c = line_[p_];
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') break;
-      if (c == '"' || c == '\'') {
-        if (!quoted(c, word, why)) return false;
-        break;
-      }
-      word.push_back(c);
-      ++p_;
-    }
-    words.push_back(std::move(word));
-  }
-}
-
-// Reads a quoted part from its opening quote at p_ to just after its closing quote. Double quotes
-// know \xHH and \<char> escapes; single quotes only \'.
-bool WordSplitter::quoted(char quote, std::string& word, std::string& why) {
-  for (++p_;; ++p_) {
-    if (p_ >= line_.size()) {
-      why = "unbalanced quotes";
-      return false;
-    }
-    const char c = line_[p_];
-    if (c == quote) {
-      if (p_ + 1 < line_.size() && !is_blank(line_[p_ + 1])) {
-        why = "closing quote must be followed by a space";
-        return false;
-      }
-      ++p_;
-      return true;
-    }
-    if (c == '\\' && quote == '\'' && at(p_ + 1) == '\'') {
-      word.push_back(line_[++p_]);
-    } else if (c == '\\' && quote == '"' && at(p_ + 1) == 'x' && hex_value(at(p_ + 2)) >= 0 &&
-               hex_value(at(p_ + 3)) >= 0) {
-      word.push_back(static_cast<char>(hex_value(at(p_ + 2)) * 16 + hex_value(at(p_ + 3))));
-      p_ += 3;
-    } else if (c == '\\' && quote == '"' && p_ + 1 < line_.size()) {
-      word.push_back(unescape(line_[++p_]));
-    } else {
-      word.push_back(c);
-    }
-  }
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -189,7 +58,10 @@ bool parse_line(std::string_view line, AofFileInfo& info, std::string& why) {
     return false;
   }
   std::vector<std::string> words;
-  if (!WordSplitter(line).split(words, why)) return false;
+  if (!proto::split_inline_args(line, words)) {
+    why = "unbalanced quotes";
+    return false;
+  }
   // Fewer than 6 words or an odd count is malformed; more pairs are accepted and ignored, for
   // manifests written by later versions (as Redis does).
   if (words.size() < 6 || words.size() % 2 != 0) {
@@ -267,7 +139,7 @@ void append_line(std::string& out, const AofFileInfo& f) {
   out += "file ";
   if (needs_quotes(f.name)) {
     out.push_back('"');
-    append_escaped(out, f.name);
+    proto::append_escaped(out, f.name);
     out.push_back('"');
   } else {
     out += f.name;

@@ -264,4 +264,43 @@ ParseResult RequestParser::parse_multibulk(std::string_view in) {
   return finish(in, pos_);
 }
 
+void append_escaped(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : bytes) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        // Printable ASCII only, whatever the locale, so the output is the same everywhere.
+        if (c >= 0x20 && c < 0x7f) {
+          out += c;
+        } else {
+          const auto u = static_cast<unsigned char>(c);
+          out += "\\x";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xf];
+        }
+    }
+  }
+}
+
 }  // namespace kv::proto

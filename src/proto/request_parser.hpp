@@ -86,6 +86,9 @@ class RequestParser {
 
 /// Splits an inline command line as Redis's sdssplitargs does; false on unbalanced quotes.
 bool split_inline_args(std::string_view line, std::vector<std::string>& out);
+/// Appends `bytes` escaped as Redis's sdscatrepr does between its quotes (\n \r \t \a \b \"
+/// \\, other bytes outside printable ASCII as \xHH), which split_inline_args reads back.
+void append_escaped(std::string& out, std::string_view bytes);
 
 /// Parses a decimal integer exactly as Redis's string2ll (no spaces, no '+', no leading zeros).
 bool parse_int64(std::string_view s, std::int64_t& out);

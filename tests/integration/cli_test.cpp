@@ -452,7 +452,9 @@ TEST(KvCli, SilentServerTimesOut) {
 
 TEST(KvCli, ServeRunsKvdOnTheGivenPort) {
   const int port = free_port();
-  ServerProcess server({binary_dir() + "/kv", "-p", std::to_string(port), "serve"}, port);
+  ServerProcess server({binary_dir() + "/kv", "-p", std::to_string(port), "serve", "--appendonly",
+                        "no", "--save", ""},
+                       port);
   EXPECT_EQ(kv(port, {"set", "k", "v"}).out, "OK\n");
   EXPECT_EQ(kv(port, {"get", "k"}).out, "k: v\n");
   RawClient client(port);
@@ -464,9 +466,10 @@ TEST(KvCli, ServeRunsKvdOnTheGivenPort) {
 
 TEST(KvCli, ServePassesHostAndArguments) {
   const int port = free_port();
-  ServerProcess server({binary_dir() + "/kv", "-h", "127.0.0.1", "-p", std::to_string(port),
-                        "serve", "--threads", "1", "--loglevel", "warning"},
-                       port);
+  ServerProcess server(
+      {binary_dir() + "/kv", "-h", "127.0.0.1", "-p", std::to_string(port), "serve", "--threads",
+       "1", "--loglevel", "warning", "--appendonly", "no", "--save", ""},
+      port);
   RawClient client(port);
   EXPECT_EQ(info_field(client, "threads"), 1);
   EXPECT_EQ(info_field(client, "tcp_port"), port);
@@ -503,7 +506,8 @@ TEST(KvCli, ServeDaemonizeThenShutdown) {
   const TempFile pidfile("daemon.pid");
   const DaemonGuard guard(pidfile.path());
   const CommandResult started =
-      kv(port, {"serve", "--daemonize", "--pidfile", pidfile.path(), "--loglevel", "warning"});
+      kv(port, {"serve", "--daemonize", "--pidfile", pidfile.path(), "--loglevel", "warning",
+                "--appendonly", "no", "--save", ""});
   ASSERT_EQ(started.exit_code, 0) << started.err;
   EXPECT_EQ(started.out, "");
   EXPECT_EQ(started.err, "");
@@ -516,7 +520,8 @@ TEST(KvCli, ServeDaemonizeThenShutdown) {
   EXPECT_EQ(kv(port, {"get", "k"}).out, "k: v\n");
 
   // A second daemon on the same port fails, and says why.
-  const CommandResult again = kv(port, {"serve", "--daemonize", "--loglevel", "warning"});
+  const CommandResult again = kv(
+      port, {"serve", "--daemonize", "--loglevel", "warning", "--appendonly", "no", "--save", ""});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.err, "kvd: cannot listen on 127.0.0.1:" + std::to_string(port) +
                            ": Address already in use\n");

@@ -179,8 +179,9 @@ TEST(Server, PortInUseFailsToStart) {
 TEST(Server, DaemonizeReturnsWhenListeningAndWritesPidfile) {
   const int port = free_port();
   const std::string pidfile = temp_path("kvd.pid");
-  const auto r = run_command({binary_dir() + "/kvd", "--port", std::to_string(port), "--daemonize",
-                              "--pidfile", pidfile, "--loglevel", "warning"});
+  const auto r = run_command({binary_dir() + "/kvd", "--appendonly", "no", "--save", "", "--port",
+                              std::to_string(port), "--daemonize", "--pidfile", pidfile,
+                              "--loglevel", "warning"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   pid_t pid = 0;
   std::ifstream(pidfile) >> pid;
@@ -208,8 +209,8 @@ TEST(Server, BindAcceptsHostNames) {
 
 TEST(Server, DaemonizeReportsBindFailure) {
   Kvd first;
-  const auto r = run_command(
-      {binary_dir() + "/kvd", "--port", std::to_string(first.port()), "--daemonize", "yes"});
+  const auto r = run_command({binary_dir() + "/kvd", "--appendonly", "no", "--save", "", "--port",
+                              std::to_string(first.port()), "--daemonize", "yes"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("kvd:"), std::string::npos);
 }
