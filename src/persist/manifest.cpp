@@ -197,10 +197,6 @@ bool parse_manifest(std::string_view text, AofManifest& out, std::string& error)
     std::string why;
     if (!parse_line(trimmed, info, why) || !add_file(out, std::move(info), why)) return fail(why);
   }
-  if (!out.base && out.incrs.empty()) {
-    error = "no base or incremental file: empty manifest";  // As Redis refuses it.
-    return false;
-  }
   return true;
 }
 
