@@ -151,12 +151,7 @@ void Persistence::load_rdb_file(const std::string& path) {
 
 void Persistence::load(const Replay& replay) {
   const PersistConfig cfg = config();
-  loading_.store(true);
   loading_start_s_.store(now_s());
-  struct Done {
-    std::atomic<bool>& flag;
-    ~Done() { flag.store(false); }
-  } done{loading_};
 
   if (cfg.appendonly) {
     AofLoadOptions options;
@@ -397,10 +392,14 @@ void Persistence::start() {
     }
     if (!(found ? reopen_log(error) : switch_log(true, error))) throw std::runtime_error(error);
   }
-  std::lock_guard lock(job_mu_);
-  stopping_ = false;
-  job_thread_ = std::thread([this] { job_loop(); });
-  cron_thread_ = std::thread([this] { cron_loop(); });
+  {
+    std::lock_guard lock(job_mu_);
+    stopping_ = false;
+    job_thread_ = std::thread([this] { job_loop(); });
+    cron_thread_ = std::thread([this] { cron_loop(); });
+  }
+  // Only now, with the log open, may writes be accepted: one taken earlier would be lost.
+  loading_.store(false);
 }
 
 bool Persistence::shutdown(std::optional<bool> save) {
@@ -487,18 +486,20 @@ void Persistence::job_loop() {
   std::unique_lock lock(job_mu_);
   while (true) {
     job_cv_.wait(lock, [this] {
-      return stopping_ || (running_ == Job::none &&
-                           (rdb_scheduled_ || rewrite_scheduled_ || enable_scheduled_));
+      return stopping_ || claimed_ != Job::none ||
+             (running_ == Job::none && (rdb_scheduled_ || rewrite_scheduled_ || enable_scheduled_));
     });
     if (stopping_) return;
-    const Job job = enable_scheduled_    ? Job::enable
-                    : rewrite_scheduled_ ? Job::rewrite
-                                         : Job::rdb;
-    (job == Job::enable    ? enable_scheduled_
-     : job == Job::rewrite ? rewrite_scheduled_
-                           : rdb_scheduled_) = false;
-    running_ = job;
-    job_started_ms_ = now_ms();
+    Job job = claimed_;
+    claimed_ = Job::none;
+    if (job == Job::none) {
+      job = enable_scheduled_ ? Job::enable : rewrite_scheduled_ ? Job::rewrite : Job::rdb;
+      (job == Job::enable    ? enable_scheduled_
+       : job == Job::rewrite ? rewrite_scheduled_
+                             : rdb_scheduled_) = false;
+      running_ = job;
+      job_started_ms_ = now_ms();
+    }
     lock.unlock();
     run_job(job);
     lock.lock();
@@ -518,7 +519,10 @@ JobStart Persistence::request(Job job, bool schedule) {
     scheduled = true;
     return JobStart::scheduled;
   }
-  scheduled = true;
+  // Running from this moment, as Redis's reply says: INFO and a second request see it at once.
+  running_ = job;
+  job_started_ms_ = now_ms();
+  claimed_ = job;
   job_cv_.notify_all();
   return JobStart::started;
 }

@@ -112,7 +112,8 @@ class Persistence {
 
   /// Redis's MISCONF error (without the leading '-') if writes must be refused now, else empty.
   std::string write_refusal() const;
-  /// Whether a load is in progress (commands without the loading flag get -LOADING).
+  /// Whether kvd is still loading: from construction until start() returns (commands without
+  /// the loading flag get -LOADING meanwhile, so no write can slip in before the log is open).
   bool loading() const { return loading_.load(std::memory_order_relaxed); }
 
   /// SAVE: a snapshot now, returning when it is on disk; false if it failed or a BGSAVE is
@@ -170,7 +171,7 @@ class Persistence {
   PersistConfig config_;
 
   std::atomic<bool> aof_on_{false};
-  std::atomic<bool> loading_{false};
+  std::atomic<bool> loading_{true};  // From construction until start() has opened the log.
   std::atomic<bool> rdb_failed_{false};
   std::atomic<bool> aof_write_failed_{false};  // Mirrors the writer's status, for a cheap check.
   store::PerThreadCounters<1> changes_;
@@ -188,6 +189,7 @@ class Persistence {
   mutable std::mutex job_mu_;
   std::condition_variable job_cv_;
   Job running_ = Job::none;
+  Job claimed_ = Job::none;  // Started by a request (already running_), for the job thread.
   bool rdb_scheduled_ = false;
   bool rewrite_scheduled_ = false;
   bool enable_scheduled_ = false;  // CONFIG SET appendonly yes: start a fresh log.
