@@ -438,6 +438,8 @@ bool Persistence::shutdown(std::optional<bool> save) {
 
 // ---- Jobs ----
 
+std::int64_t Persistence::now_ms_for_jobs() { return now_ms(); }
+
 bool Persistence::run_job(Job job) {
   const std::int64_t start = now_ms();
   std::string error;
@@ -650,12 +652,14 @@ void Persistence::info(std::string& out) const {
   line("rdb_last_cow_size", 0);
   line("rdb_last_load_keys_expired", loaded_expired_.load());
   line("rdb_last_load_keys_loaded", loaded_keys_.load());
-  line("aof_enabled", aof_on() ? 1 : 0);
-  line("aof_rewrite_in_progress", running_ == Job::rewrite ? 1 : 0);
-  line("aof_rewrite_scheduled", rewrite_scheduled_ ? 1 : 0);
+  // As Redis: turning appendonly on counts as enabled, with its first rewrite in progress.
+  const bool rewriting = running_ == Job::rewrite || running_ == Job::enable;
+  line("aof_enabled", aof_on() || running_ == Job::enable || enable_scheduled_ ? 1 : 0);
+  line("aof_rewrite_in_progress", rewriting ? 1 : 0);
+  line("aof_rewrite_scheduled", rewrite_scheduled_ || enable_scheduled_ ? 1 : 0);
   line("aof_last_rewrite_time_sec", last_rewrite_duration_s_);
   line("aof_current_rewrite_time_sec",
-       running_ == Job::rewrite ? (now - job_started_ms_) / 1000 : std::int64_t{-1});
+       rewriting ? (now - job_started_ms_) / 1000 : std::int64_t{-1});
   line("aof_last_bgrewrite_status", last_rewrite_ok_ ? "ok" : "err");
   line("aof_rewrites", rewrites_);
   line("aof_rewrites_consecutive_failures", rewrite_failures_in_a_row_);

@@ -149,6 +149,7 @@ class Persistence {
     void on_expire(const store::Store& store, std::string_view key) override;
   };
 
+  static std::int64_t now_ms_for_jobs();
   void job_loop();
   void cron_loop();
   void cron_tick();

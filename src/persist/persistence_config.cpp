@@ -182,7 +182,12 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
       // Turned on: the job thread writes a fresh log from what is in memory and opens it at the
       // snapshot's cut (not here: the caller may hold stripe locks, inside EXEC).
       std::lock_guard lock(job_mu_);
-      enable_scheduled_ = true;
+      if (running_ == Job::none) {
+        running_ = claimed_ = Job::enable;  // INFO shows the rewrite from this reply on.
+        job_started_ms_ = now_ms_for_jobs();
+      } else {
+        enable_scheduled_ = true;
+      }
       job_cv_.notify_all();
     } else {
       aof_on_.store(false);
