@@ -2,60 +2,23 @@
 // loses no acknowledged write, invents nothing, and leaves a log redis-check-aof accepts.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness.hpp"
+#include "persist_util.hpp"
 
 namespace kv::test {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr int kClients = 8;
 constexpr int kBatch = 16;  // Commands per pipelined batch.
-
-// A fresh folder under the system's temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kvd-crash-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& str() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Polls PING until kvd has loaded its data (no more -LOADING), for at most 30 s.
-void wait_loaded(int port) {
-  RawClient client(port);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::string reply = client.call_raw({"PING"});
-    if (reply == "+PONG\r\n") return;
-    ASSERT_TRUE(reply.starts_with("-LOADING")) << reply;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  FAIL() << "kvd still loading after 30 s";
-}
 
 // Client i's command stream: command j is INCR ctr:<i> when j % 4 == 3, else the next SET.
 bool is_incr(std::uint64_t j) { return j % 4 == 3; }
@@ -162,8 +125,7 @@ TEST_P(CrashAudit, SigkillLosesNoAcknowledgedWrite) {
                std::to_string(kill_after_ms) + " ms");
 
   TempDir dir;
-  const std::vector<std::string> args = {"--dir",         dir.str(), "--appendonly", "yes",
-                                         "--appendfsync", c.fsync,   "--save",       ""};
+  const Args args = aof_args(dir, {"--appendfsync", c.fsync});
   std::vector<ClientRecord> records(kClients);
   {
     Kvd kvd(args);
@@ -186,9 +148,8 @@ TEST_P(CrashAudit, SigkillLosesNoAcknowledgedWrite) {
   ASSERT_GT(acked_total, 0u) << "no write was acknowledged before the kill";
 
   // The log as the crash left it must be whole records: redis-check-aof accepts it unchanged.
-  const std::string manifest = dir.str() + "/appendonlydir/appendonly.aof.manifest";
   const CommandResult check =
-      run_command({"redis-check-aof", manifest}, "", std::chrono::seconds(60));
+      run_command({"redis-check-aof", log_file(dir, kManifest)}, "", std::chrono::seconds(60));
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 
   Kvd kvd(args);

@@ -3,13 +3,11 @@
 // back in kvd; a folder redis-server wrote from scratch loads in kvd; a dump holding other types
 // is refused with the key named, or skipped on request. Every key is compared, per database.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <map>
@@ -25,6 +23,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "persist_util.hpp"
 
 namespace kv::test {
 namespace {
@@ -38,38 +37,10 @@ constexpr int kDatabases = 16;
 constexpr std::int64_t kTtlSlackMs = 5'000;  // PTTL tolerance: send/read latency, clock steps.
 constexpr std::size_t kBatch = 1'000;        // Commands per pipelined batch.
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kvd-interop-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string str() const { return path_.string(); }
-  fs::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // A key as a failure message shows it: printable ASCII kept, the rest as \xHH.
@@ -331,7 +302,7 @@ std::unique_ptr<RedisServer> start_redis(const TempDir& dir, std::vector<std::st
   } catch (const std::exception& e) {
     last = e.what();
   }
-  ADD_FAILURE() << "redis-server not ready: " << last << "\n" << read_text(log);
+  ADD_FAILURE() << "redis-server not ready: " << last << "\n" << read_file(log);
   return nullptr;
 }
 
@@ -343,25 +314,16 @@ void shutdown_kvd(Kvd& kvd) {
   EXPECT_EQ(kvd.wait_exit(30s), 0);
 }
 
-std::string info_field(RawClient& c, const std::string& section, const std::string& name) {
-  const std::string info = c.call({"INFO", section}).str;
-  const std::size_t at = info.find("\r\n" + name + ":");
-  if (at == std::string::npos) return {};
-  const std::size_t from = at + name.size() + 3;
-  return info.substr(from, info.find("\r\n", from) - from);
-}
-
 // Waits (bounded) until no rewrite is running or scheduled; true if the last one succeeded.
 bool wait_rewrite(RawClient& c) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (info_field(c, "persistence", "aof_rewrite_in_progress") == "0" &&
-        info_field(c, "persistence", "aof_rewrite_scheduled") == "0") {
-      return info_field(c, "persistence", "aof_last_bgrewrite_status") == "ok";
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  return wait_info(
+             c,
+             [](const std::string& i) {
+               return info_field(i, "aof_rewrite_in_progress") == "0" &&
+                      info_field(i, "aof_rewrite_scheduled") == "0";
+             },
+             60s) &&
+         info_field(info(c), "aof_last_bgrewrite_status") == "ok";
 }
 
 // ---- Comparing ----
@@ -496,7 +458,7 @@ std::size_t count_db(const Dataset& d, int db) {
 
 // Bytes of the log's files of `type` ('b' base, 'i' incremental) that the manifest names.
 std::uintmax_t log_bytes(const fs::path& aof_dir, char type) {
-  std::istringstream manifest(read_text(aof_dir / "appendonly.aof.manifest"));
+  std::istringstream manifest(read_file(aof_dir / kManifest));
   std::uintmax_t total = 0;
   for (std::string line; std::getline(manifest, line);) {
     std::istringstream fields(line);
@@ -538,7 +500,7 @@ TEST(PersistenceInterop, AppendOnlyFolderRoundTripsThroughRedis) {
   Dataset model;
   Dataset kvd_state;
   {
-    auto kvd = start_kvd({"--dir", dir.str(), "--appendonly", "yes", "--save", ""});
+    auto kvd = start_kvd(aof_args(dir));
     ASSERT_TRUE(kvd);
     RawClient c(kvd->port());
     int db = 0;
@@ -557,16 +519,15 @@ TEST(PersistenceInterop, AppendOnlyFolderRoundTripsThroughRedis) {
     ASSERT_EQ(kvd_state.size(), model.size());
     shutdown_kvd(*kvd);
   }
-  const fs::path aof_dir = dir / "appendonlydir";
-  const std::string manifest = read_text(aof_dir / "appendonly.aof.manifest");
+  const fs::path aof_dir = log_dir(dir);
+  const std::string manifest = read_file(aof_dir / kManifest);
   EXPECT_NE(manifest.find(".base.rdb seq "), std::string::npos) << manifest;
   EXPECT_NE(manifest.find(" type i"), std::string::npos) << manifest;
   // The base holds what was written before the rewrite's cut (over a third of the data).
   EXPECT_GT(log_bytes(aof_dir, 'b'), 3'000'000u) << manifest;
   const std::uintmax_t incr_before = log_bytes(aof_dir, 'i');
 
-  const CommandResult check =
-      run_command({"redis-check-aof", (aof_dir / "appendonly.aof.manifest").string()});
+  const CommandResult check = run_command({"redis-check-aof", (aof_dir / kManifest).string()});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 
   Dataset redis_state;
@@ -584,10 +545,10 @@ TEST(PersistenceInterop, AppendOnlyFolderRoundTripsThroughRedis) {
   ASSERT_EQ(redis_state.size(), model.size());
   EXPECT_EQ(count_db(redis_state, 5), 2u);
   // redis-server appended to kvd's incremental file and rewrote nothing.
-  EXPECT_EQ(read_text(aof_dir / "appendonly.aof.manifest"), manifest);
+  EXPECT_EQ(read_file(aof_dir / kManifest), manifest);
   EXPECT_GT(log_bytes(aof_dir, 'i'), incr_before);
 
-  auto kvd = start_kvd({"--dir", dir.str(), "--appendonly", "yes", "--save", ""});
+  auto kvd = start_kvd(aof_args(dir));
   ASSERT_TRUE(kvd);
   expect_same(kvd->port(), model, TtlCheck::approximate, "kvd loading redis-server's log");
   expect_same(kvd->port(), redis_state, TtlCheck::exact, "kvd loading redis-server's log");
@@ -602,7 +563,7 @@ TEST(PersistenceInterop, SnapshotRoundTripsThroughRedis) {
   Dataset model;
   Dataset kvd_state;
   {
-    auto kvd = start_kvd({"--dir", dir.str(), "--appendonly", "no", "--save", ""});
+    auto kvd = start_kvd(rdb_args(dir));
     ASSERT_TRUE(kvd);
     RawClient c(kvd->port());
     int db = 0;
@@ -631,7 +592,7 @@ TEST(PersistenceInterop, SnapshotRoundTripsThroughRedis) {
   }
   ASSERT_EQ(redis_state.size(), model.size());
 
-  auto kvd = start_kvd({"--dir", dir.str(), "--appendonly", "no", "--save", ""});
+  auto kvd = start_kvd(rdb_args(dir));
   ASSERT_TRUE(kvd);
   expect_same(kvd->port(), model, TtlCheck::approximate, "kvd loading redis-server's dump");
   expect_same(kvd->port(), redis_state, TtlCheck::exact, "kvd loading redis-server's dump");
@@ -779,10 +740,10 @@ TEST(PersistenceInterop, KvdLoadsRedisAppendOnlyFolder) {
   EXPECT_EQ((redis_state.count({5, "in4"})), 1u);
   EXPECT_EQ((redis_state.count({3, "tx3:second"})), 1u);
   EXPECT_EQ((redis_state[{0, "app"}].value), "abc\0deffirst++second"s);
-  const std::string manifest = read_text(dir / "appendonlydir" / "appendonly.aof.manifest");
+  const std::string manifest = read_file(log_file(dir, kManifest));
   EXPECT_NE(manifest.find(".base.rdb seq "), std::string::npos) << manifest;
 
-  auto kvd = start_kvd({"--dir", dir.str(), "--appendonly", "yes", "--save", ""});
+  auto kvd = start_kvd(aof_args(dir));
   ASSERT_TRUE(kvd);
   expect_same(kvd->port(), redis_state, TtlCheck::exact, "kvd loading redis-server's log");
   EXPECT_EQ(kvd->stop(), 0);
@@ -828,10 +789,7 @@ TEST(PersistenceInterop, DumpWithOtherTypesIsRefusedOrSkipped) {
   }
 
   const std::string kvd_path = binary_dir() + "/kvd";
-  const CommandResult refused =
-      run_command({kvd_path, "--port", std::to_string(free_port()), "--dir", dir.str(),
-                   "--appendonly", "no", "--save", ""},
-                  {}, 20s);
+  const CommandResult refused = run_kvd_failing(rdb_args(dir));
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   bool named = false;
   for (const auto& [key, type] : others) {
@@ -847,16 +805,15 @@ TEST(PersistenceInterop, DumpWithOtherTypesIsRefusedOrSkipped) {
        "", "--skip-unsupported-types", "yes", "--logfile", log.string()},
       port);
   std::string last;
-  ASSERT_TRUE(wait_ready(port, last)) << hex_escape(last) << "\n" << read_text(log);
+  ASSERT_TRUE(wait_ready(port, last)) << hex_escape(last) << "\n" << read_file(log);
   expect_same(port, strings, TtlCheck::exact, "kvd skipping other types");
   RawClient c(port);
   for (const auto& [key, type] : others) EXPECT_EQ(c.call_raw({"EXISTS", key}), ":0\r\n") << key;
-  EXPECT_EQ(info_field(c, "persistence", "rdb_last_load_keys_loaded"),
-            std::to_string(strings.size()));
+  EXPECT_EQ(info_field(info(c), "rdb_last_load_keys_loaded"), std::to_string(strings.size()));
   EXPECT_NE(
-      read_text(log).find("(" + std::to_string(others.size()) + " keys of other types skipped)"),
+      read_file(log).find("(" + std::to_string(others.size()) + " keys of other types skipped)"),
       std::string::npos)
-      << read_text(log);
+      << read_file(log);
   EXPECT_EQ(kvd.stop(), 0);
 }
 
