@@ -7,17 +7,14 @@
 
 #include "cmd_harness.hpp"
 #include "persist/persistence.hpp"
+#include "proto/reply_reader.hpp"
 
 namespace kv::cmd::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string resp(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
+std::string resp(const std::vector<std::string>& args) { return proto::encode_command(args); }
 
 class CommandLogTest : public CmdTest {
  protected:

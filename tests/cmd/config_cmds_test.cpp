@@ -57,10 +57,10 @@ TEST_F(ConfigCmd, GetGlobs) {
 TEST_F(ConfigCmd, GetStarListsEveryParameter) {
   const std::string reply = run({"config", "get", "*"});
   EXPECT_EQ(reply.substr(0, 5), "*50\r\n");
-  for (const char* name : {"bind", "port", "threads", "databases", "daemonize", "pidfile",
-                           "logfile", "save", "appendonly", "maxclients", "proto-max-bulk-len",
-                           "client-query-buffer-limit", "loglevel", "dir", "appendfsync",
-                           "dbfilename", "appenddirname", "auto-aof-rewrite-percentage"}) {
+  for (const char* name :
+       {"bind", "port", "threads", "databases", "daemonize", "pidfile", "logfile", "save",
+        "appendonly", "maxclients", "proto-max-bulk-len", "client-query-buffer-limit", "loglevel",
+        "dir", "appendfsync", "dbfilename", "appenddirname", "auto-aof-rewrite-percentage"}) {
     EXPECT_NE(reply.find(bulk(name)), std::string::npos) << name;
   }
 }

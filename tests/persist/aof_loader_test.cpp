@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "proto/reply_reader.hpp"
+
 namespace kv::persist {
 namespace {
 
@@ -21,13 +23,7 @@ constexpr const char* kDirName = "appendonlydir";
 constexpr const char* kPrefix = "appendonly.aof";
 
 std::string cmd(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    out += "$" + std::to_string(a.size()) + "\r\n";
-    out += a;
-    out += "\r\n";
-  }
-  return out;
+  return proto::encode_command(std::vector<std::string_view>(args));
 }
 
 struct Key {

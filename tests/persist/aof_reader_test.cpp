@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "proto/reply_reader.hpp"
+
 namespace kv::persist {
 namespace {
 
@@ -17,13 +19,7 @@ using Unit = std::vector<std::vector<std::string>>;
 
 // The RESP encoding of one command.
 std::string cmd(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    out += "$" + std::to_string(a.size()) + "\r\n";
-    out += a;
-    out += "\r\n";
-  }
-  return out;
+  return proto::encode_command(std::vector<std::string_view>(args));
 }
 
 std::string multi() { return cmd({"MULTI"}); }

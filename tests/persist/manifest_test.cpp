@@ -143,8 +143,7 @@ TEST(AofManifest, ErrorsNameTheLineAndTheProblem) {
   EXPECT_EQ(parse_error("file \"\" seq 1 type i\n"),
             "line 1: file name '' is not a bare file name");
   EXPECT_EQ(parse_error("file \"a seq 1 type i\n"), "line 1: unbalanced quotes");
-  EXPECT_EQ(parse_error("file \"a\"b seq 1 type i\n"),
-            "line 1: unbalanced quotes");
+  EXPECT_EQ(parse_error("file \"a\"b seq 1 type i\n"), "line 1: unbalanced quotes");
   EXPECT_EQ(parse_error(good + "file b.rdb seq 2 type b\n"),
             "line 2: a second base file 'b.rdb' (the base is 'appendonly.aof.1.base.rdb')");
   EXPECT_EQ(parse_error("file a seq 2 type i\nfile b seq 2 type i\n"),
