@@ -197,6 +197,11 @@ bool Dispatcher::persistence_allows(const CommandSpec& spec, proto::ReplyWriter&
   return true;
 }
 
+bool Dispatcher::replies_logged() const {
+  const persist::Persistence* p = server_.persistence;
+  return p == nullptr || p->writer().durable(persist::AofWriter::thread_lsn());
+}
+
 bool Dispatcher::replies_ready(const std::function<void()>& resume) {
   persist::Persistence* p = server_.persistence;
   if (p == nullptr) return true;

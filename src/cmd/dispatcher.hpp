@@ -58,6 +58,9 @@ class Dispatcher {
   /// Runs the command in `args` (non-empty) for `session` and writes its reply to `out`.
   void dispatch(Session& session, std::span<const std::string_view> args, proto::ReplyWriter& out);
 
+  /// Whether the replies this thread has written so far may be sent without any I/O (see
+  /// replies_ready): true when nothing they acknowledge is waiting for the log.
+  bool replies_logged() const;
   /// Whether the replies this thread has written so far may be sent: every write they
   /// acknowledge is in the log as far as the fsync policy requires (handed to the OS; with
   /// appendfsync always, fsynced too). If not, returns false and calls `resume` once they may,

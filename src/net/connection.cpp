@@ -124,15 +124,24 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
     return;
   }
   // Replies go out only once the writes they acknowledge are in the log (appendfsync); until
-  // then the connection neither sends nor reads.
-  if (!dispatcher_.replies_ready([self = shared_from_this()] {
-        asio::post(self->socket_.get_executor(), [self] { self->on_logged(); });
-      })) {
+  // then the connection neither sends nor reads. The log is written from a handler posted behind
+  // the other connections whose reads completed in the same wakeup, so one write() covers them
+  // all, as Redis writes its log once per event-loop iteration.
+  if (!dispatcher_.replies_logged()) {
     waiting_log_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_log(); });
     return;
   }
   flush();
   read();
+}
+
+void Connection::write_log() {
+  if (dispatcher_.replies_ready([self = shared_from_this()] {
+        asio::post(self->socket_.get_executor(), [self] { self->on_logged(); });
+      })) {
+    on_logged();
+  }
 }
 
 void Connection::on_logged() {

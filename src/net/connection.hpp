@@ -50,6 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void process();
   void flush();
+  void write_log();
   void on_logged();
   void on_write(const boost::system::error_code& ec, std::size_t n);
   void prepare_buffer();

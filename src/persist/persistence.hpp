@@ -103,6 +103,8 @@ class Persistence {
 
   /// The log writer (its append() is what commands call through cmd's command log).
   AofWriter& writer() { return writer_; }
+  /// The log writer, read-only.
+  const AofWriter& writer() const { return writer_; }
   /// Whether every write goes to the log.
   bool aof_on() const { return aof_on_.load(std::memory_order_relaxed); }
   /// Counts `n` changes for the save rules and rdb_changes_since_last_save.

@@ -100,7 +100,7 @@ TEST(Restart, WritesRightAfterLoadingAreLogged) {
   constexpr int kClients = 2;  // One per I/O thread, so writes arrive on both when loading ends.
   std::vector<std::string> acked;
   for (int round = 0; round < 4; ++round) {
-    Kvd kvd(aof_args(d));
+    Kvd kvd(aof_args(d), /*wait_ready=*/false);
     std::vector<std::string> got[kClients];
     std::vector<std::thread> clients;
     for (int i = 0; i < kClients; ++i) {

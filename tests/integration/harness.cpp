@@ -115,7 +115,7 @@ int ServerProcess::stop() {
   return status_;
 }
 
-Kvd::Kvd(int port, std::vector<std::string> extra)
+Kvd::Kvd(int port, std::vector<std::string> extra, bool wait_ready)
     : ServerProcess(
           [&] {
             std::vector<std::string> argv = {binary_dir() + "/kvd", "--port", std::to_string(port),
@@ -129,7 +129,33 @@ Kvd::Kvd(int port, std::vector<std::string> extra)
             argv.insert(argv.end(), extra.begin(), extra.end());
             return argv;
           }(),
-          port) {}
+          port) {
+  if (wait_ready) wait_until_served(port);
+}
+
+// kvd listens before it has loaded its data and answers -LOADING meanwhile. A probe may also be
+// refused while port_open's probes still count against a small maxclients: it tries again. The
+// probe that gets +PONG says QUIT, so kvd closes it itself and soon stops counting it.
+void Kvd::wait_until_served(int port) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (true) {
+    try {
+      RawClient probe(port);
+      if (probe.call_raw({"PING"}) == "+PONG\r\n") {
+        probe.send_command({"QUIT"});
+        probe.read_until_close();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return;
+      }
+    } catch (const std::exception&) {
+      // Refused (maxclients) and closed: try again.
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("kvd did not start serving commands");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 RedisServer::RedisServer(int port, std::vector<std::string> extra)
     : ServerProcess(

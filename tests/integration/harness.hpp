@@ -44,11 +44,16 @@ class ServerProcess {
   int status_ = -1;
 };
 
-/// kvd from this build on a free port, with extra options.
+/// kvd from this build on a free port, with extra options; by default the constructor returns
+/// once kvd has loaded its data and serves commands (`wait_ready` false: once it listens).
 class Kvd : public ServerProcess {
  public:
-  explicit Kvd(std::vector<std::string> extra = {}) : Kvd(free_port(), std::move(extra)) {}
-  Kvd(int port, std::vector<std::string> extra);
+  explicit Kvd(std::vector<std::string> extra = {}, bool wait_ready = true)
+      : Kvd(free_port(), std::move(extra), wait_ready) {}
+  Kvd(int port, std::vector<std::string> extra, bool wait_ready = true);
+
+ private:
+  static void wait_until_served(int port);
 };
 
 /// Debian's redis-server on a free port, with no persistence, and extra options.

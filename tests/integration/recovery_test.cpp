@@ -398,7 +398,7 @@ TEST(Loading, InfoShowsProgressAndWritesGetLoading) {
       EXPECT_EQ(kvd.stop(), 0);
     }
     const auto start = Clock::now();
-    Kvd kvd(aof_args(d));
+    Kvd kvd(aof_args(d), /*wait_ready=*/false);
     RawClient c(kvd.port());
     while (true) {
       const std::string i = info(c);
