@@ -1,5 +1,7 @@
 #include "cmd/command_log.hpp"
 
+#include <array>
+
 #include "persist/persistence.hpp"
 #include "proto/reply_writer.hpp"
 
@@ -12,13 +14,33 @@ CommandLog::Transaction*& current_transaction() {
   return txn;
 }
 
+// Appends the RESP encoding of `args` to `out`.
 template <class Strings>
-std::string encode(const Strings& args) {
-  std::string out;
+void encode(std::string& out, const Strings& args) {
   proto::ReplyWriter w(out);
   w.array(std::size(args));
   for (const auto& a : args) w.bulk(std::string_view(a));
-  return out;
+}
+
+// A per-thread encoding buffer larger than this is given back after use.
+constexpr std::size_t kKeepScratch = 64 * 1024;
+
+// Hands the record of `args` for database `db` to the EXEC collecting records on this thread, or
+// appends it to the log through a per-thread buffer, so a logged write costs no allocation once
+// that buffer has grown.
+template <class Strings>
+void emit(persist::Persistence& persistence, int db, const Strings& args) {
+  if (CommandLog::Transaction* txn = current_transaction()) {
+    std::string resp;
+    encode(resp, args);
+    txn->add(db, std::move(resp));
+    return;
+  }
+  thread_local std::string scratch;
+  scratch.clear();
+  encode(scratch, args);
+  persistence.writer().append(db, scratch);
+  if (scratch.capacity() > kKeepScratch) std::string().swap(scratch);
 }
 
 }  // namespace
@@ -30,29 +52,25 @@ CommandLog::~CommandLog() = default;
 
 bool CommandLog::logging() const { return persistence_ != nullptr && persistence_->aof_on(); }
 
-void CommandLog::emit(int db, std::string resp) {
-  if (Transaction* txn = current_transaction()) {
-    txn->records_.emplace_back(db, std::move(resp));
-  } else {
-    persistence_->writer().append(db, resp);
-  }
-}
-
-void CommandLog::log_now(int db) {
-  if (persistence_ == nullptr || logged_) return;
-  logged_ = true;
-  persistence_->add_changes(1);
-  if (!persistence_->aof_on()) return;
-  emit(db, replacement_.empty() ? encode(args_) : encode(replacement_));
-}
-
-void CommandLog::on_change(const store::Store& store, std::size_t n) {
+void CommandLog::first_change(int db, std::size_t n) {
   if (persistence_ == nullptr) return;
   persistence_->add_changes(n);
   if (logged_) return;
   logged_ = true;
   if (!persistence_->aof_on()) return;
-  emit(store.index(), replacement_.empty() ? encode(args_) : encode(replacement_));
+  if (replacement_.empty()) {
+    emit(*persistence_, db, args_);
+  } else {
+    emit(*persistence_, db, replacement_);
+  }
+}
+
+void CommandLog::log_now(int db) {
+  if (!logged_) first_change(db, 1);
+}
+
+void CommandLog::on_change(const store::Store& store, std::size_t n) {
+  first_change(store.index(), n);
 }
 
 void CommandLog::on_expire(const store::Store& store, std::string_view key) {
@@ -60,7 +78,7 @@ void CommandLog::on_expire(const store::Store& store, std::string_view key) {
   persistence_->add_changes(1);
   if (!persistence_->aof_on()) return;
   const std::string_view del[] = {"DEL", key};
-  emit(store.index(), encode(del));
+  emit(*persistence_, store.index(), del);
 }
 
 CommandLog::Transaction::Transaction(persist::Persistence* persistence)
@@ -85,10 +103,12 @@ void CommandLog::Transaction::commit() {
   }
   const auto select = [](std::string& out, int db) {
     const std::string n = std::to_string(db);
-    out += "*2\r\n$6\r\nSELECT\r\n$" + std::to_string(n.size()) + "\r\n" + n + "\r\n";
+    const std::string_view args[] = {"SELECT", n};
+    encode(out, args);
   };
   int current = first;
-  std::string unit = "*1\r\n$5\r\nMULTI\r\n";
+  std::string unit;
+  encode(unit, std::array<std::string_view, 1>{"MULTI"});
   for (const auto& [db, resp] : records_) {
     if (db >= 0 && db != current) {
       select(unit, db);
@@ -96,7 +116,7 @@ void CommandLog::Transaction::commit() {
     }
     unit += resp;
   }
-  unit += "*1\r\n$4\r\nEXEC\r\n";
+  encode(unit, std::array<std::string_view, 1>{"EXEC"});
   if (current != first) select(unit, first);
   records_.clear();
   persistence_->writer().append(first, unit);

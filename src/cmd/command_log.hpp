@@ -56,16 +56,18 @@ class CommandLog final : public store::WriteObserver {
     /// Appends the collected records as one unit (nothing if there are none). Call while the
     /// transaction's locks are still held.
     void commit();
+    /// Adds a record (RESP bytes) for database `db` (-1: any).
+    void add(int db, std::string resp) { records_.emplace_back(db, std::move(resp)); }
 
    private:
-    friend class CommandLog;
     persist::Persistence* persistence_;
     Transaction* previous_;
     std::vector<std::pair<int, std::string>> records_;  // Database and RESP bytes.
   };
 
  private:
-  void emit(int db, std::string resp);
+  // Counts `n` changes, and logs the command at the first for database `db`.
+  void first_change(int db, std::size_t n);
 
   persist::Persistence* persistence_;
   std::span<const std::string_view> args_;

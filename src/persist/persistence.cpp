@@ -117,6 +117,13 @@ PersistConfig Persistence::config() const {
 
 // ---- Loading ----
 
+bool Persistence::put_loaded(const RdbEntry& e) {
+  if (e.db >= dbs_.count()) return false;
+  dbs_.db(e.db).update(e.key,
+                       [&](store::KeyRef& r) { r.set(e.value, e.expire_at_ms.value_or(0)); });
+  return true;
+}
+
 void Persistence::load_rdb_file(const std::string& path) {
   const PersistConfig cfg = config();
   std::string data;
@@ -127,13 +134,11 @@ void Persistence::load_rdb_file(const std::string& path) {
   const std::int64_t now = now_ms();
   std::uint64_t expired = 0;
   const RdbStatus status = reader.read(data, [&](const RdbEntry& e) {
-    if (e.db >= dbs_.count()) return;
     if (e.expire_at_ms && *e.expire_at_ms < now) {
       ++expired;  // Past its deadline: not loaded, as Redis does for a master.
       return;
     }
-    dbs_.db(e.db).update(e.key,
-                         [&](store::KeyRef& r) { r.set(e.value, e.expire_at_ms.value_or(0)); });
+    put_loaded(e);
   });
   if (!status.ok()) {
     throw std::runtime_error("Bad snapshot " + path + ": " + status.message + " (offset " +
@@ -160,12 +165,8 @@ void Persistence::load(const Replay& replay) {
     options.skip_unsupported_types = cfg.skip_unsupported_types;
     AofLoadCallbacks callbacks;
     std::uint64_t keys = 0;
-    callbacks.on_key = [&](const RdbEntry& e) {
-      if (e.db >= dbs_.count()) return;
-      ++keys;
-      dbs_.db(e.db).update(e.key,
-                           [&](store::KeyRef& r) { r.set(e.value, e.expire_at_ms.value_or(0)); });
-    };
+    // A log's base keeps keys past their deadline: a command after it may have found them alive.
+    callbacks.on_key = [&](const RdbEntry& e) { keys += put_loaded(e) ? 1 : 0; };
     callbacks.on_unit = replay;
     std::int64_t last_report = 0;
     callbacks.on_progress = [&](std::uint64_t loaded, std::uint64_t total) {

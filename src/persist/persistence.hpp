@@ -17,6 +17,7 @@
 #include "persist/aof_reader.hpp"
 #include "persist/aof_writer.hpp"
 #include "persist/manifest.hpp"
+#include "persist/rdb.hpp"
 #include "store/counters.hpp"
 #include "store/databases.hpp"
 
@@ -161,6 +162,8 @@ class Persistence {
   bool switch_log(bool open, std::string& error);
   bool reopen_log(std::string& error);
   void load_rdb_file(const std::string& path);
+  // Stores a key read from a snapshot or a log's base; false if its database does not exist.
+  bool put_loaded(const RdbEntry& e);
   std::string aof_dir() const;
   JobStart request(Job job, bool schedule);
   std::uint64_t changes() const { return changes_.sum(0); }

@@ -340,11 +340,10 @@ void Store::clear() {
     }
     old.push_back(std::move(s.table));
     s.table = Table(seed_);
-    if (s.saved_epoch.load(std::memory_order_relaxed) != epoch_.load(std::memory_order_relaxed))
-      preserve_all(s, old.back(), s.deadlines);
-    stripes_[i].deadlines.clear();
-    stripes_[i].has_deadlines.store(false, std::memory_order_relaxed);
-    stripes_[i].value_bytes.store(0, std::memory_order_relaxed);
+    if (unsaved(s)) preserve_all(s, old.back(), s.deadlines);
+    s.deadlines.clear();
+    s.has_deadlines.store(false, std::memory_order_relaxed);
+    s.value_bytes.store(0, std::memory_order_relaxed);
   }
   for (std::size_t i = stripe_mask_ + 1; i-- > 0;) stripes_[i].mu.unlock();
   // `old` frees every entry here, after the locks are released.

@@ -340,8 +340,7 @@ class Store {
   // write path calls it.
   void before_write(Stripe& s, std::string_view key, const Entry* current, bool expiry = false) {
     touch(s, key);
-    if (s.saved_epoch.load(std::memory_order_relaxed) != epoch_.load(std::memory_order_relaxed))
-      preserve(s, key, current);
+    if (unsaved(s)) preserve(s, key, current);
     if (WriteObserver* o = WriteObserver::current()) {
       if (expiry) {
         o->on_expire(*this, key);
@@ -355,6 +354,10 @@ class Store {
     if (auto it = s.watchers->find(key); it != s.watchers->end()) {
       for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
     }
+  }
+  // Whether a snapshot in progress has not saved stripe `s` yet (under the stripe's lock).
+  bool unsaved(const Stripe& s) const {
+    return s.saved_epoch.load(std::memory_order_relaxed) != epoch_.load(std::memory_order_relaxed);
   }
   // Keeps `key` as it is now (`current`, null if missing) in s.pre, unless it is kept already.
   static void preserve(Stripe& s, std::string_view key, const Entry* current);
