@@ -266,8 +266,8 @@ bool Persistence::snapshot_to(const std::string& path, const std::function<void(
       snapshot_keys_done_.fetch_add(n, std::memory_order_relaxed);
       // Between stripes, with no lock held: let an event loop that is waiting for this core run
       // now rather than at the end of this thread's time slice. Without it, GET p99 during a
-      // snapshot of 1M keys on two cores rose from 0.5 ms to 2.0-2.3 ms; with it, 1.1 ms, at no
-      // measurable cost in snapshot time (docs/BENCHMARKS.md).
+      // snapshot of 1M keys on two cores rose from 0.5 ms to 2.0-2.7 ms; with it, 1.1-1.5 ms,
+      // for snapshots about 10% longer (docs/BENCHMARKS.md).
       std::this_thread::yield();
     }
     if (sink.err != 0) s.abandon_snapshot();
