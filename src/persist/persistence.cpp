@@ -445,8 +445,6 @@ bool Persistence::shutdown(std::optional<bool> save) {
 
 // ---- Jobs ----
 
-std::int64_t Persistence::now_ms_for_jobs() { return now_ms(); }
-
 bool Persistence::run_job(Job job) {
   const std::int64_t start = now_ms();
   std::string error;
@@ -528,12 +526,16 @@ JobStart Persistence::request(Job job, bool schedule) {
     scheduled = true;
     return JobStart::scheduled;
   }
-  // Running from this moment, as Redis's reply says: INFO and a second request see it at once.
+  start_locked(job);
+  return JobStart::started;
+}
+
+// Running from this moment, as Redis's reply says: INFO and a second request see it at once.
+void Persistence::start_locked(Job job) {
   running_ = job;
   job_started_ms_ = now_ms();
   claimed_ = job;
   job_cv_.notify_all();
-  return JobStart::started;
 }
 
 JobStart Persistence::bgsave(bool schedule) { return request(Job::rdb, schedule); }

@@ -152,7 +152,6 @@ class Persistence {
     void on_expire(const store::Store& store, std::string_view key) override;
   };
 
-  static std::int64_t now_ms_for_jobs();
   void job_loop();
   void cron_loop();
   void cron_tick();
@@ -166,6 +165,8 @@ class Persistence {
   bool put_loaded(const RdbEntry& e);
   std::string aof_dir() const;
   JobStart request(Job job, bool schedule);
+  // Hands `job` to the job thread as running now; under job_mu_, with no job running.
+  void start_locked(Job job);
   std::uint64_t changes() const { return changes_.sum(0); }
 
   store::Databases& dbs_;

@@ -183,12 +183,11 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
       // snapshot's cut (not here: the caller may hold stripe locks, inside EXEC).
       std::lock_guard lock(job_mu_);
       if (running_ == Job::none) {
-        running_ = claimed_ = Job::enable;  // INFO shows the rewrite from this reply on.
-        job_started_ms_ = now_ms_for_jobs();
+        start_locked(Job::enable);  // INFO shows the rewrite from this reply on.
       } else {
         enable_scheduled_ = true;
+        job_cv_.notify_all();
       }
-      job_cv_.notify_all();
     } else {
       aof_on_.store(false);
       writer_.flush_and_sync();

@@ -145,7 +145,6 @@ TEST_P(CrashAudit, SigkillLosesNoAcknowledgedWrite) {
   std::vector<ClientRecord> records(kClients);
   {
     Kvd kvd(args);
-    wait_loaded(kvd.port());
     std::vector<std::thread> clients;
     for (int i = 0; i < kClients; ++i) {
       clients.emplace_back([&, i] { run_client(kvd.port(), i, records[i]); });
@@ -181,7 +180,6 @@ TEST_P(CrashAudit, SigkillLosesNoAcknowledgedWrite) {
   }
 
   Kvd kvd(args);
-  wait_loaded(kvd.port());
   if (cut_by_kill) {
     const CommandResult recheck =
         run_command({"redis-check-aof", log_file(dir, kManifest)}, "", std::chrono::seconds(60));

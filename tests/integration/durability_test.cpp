@@ -24,6 +24,28 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// ---- Background jobs (BGSAVE and BGREWRITEAOF) ----
+
+// Right after the job's command answered: as in Redis, INFO shows it running (`running`, e.g.
+// rdb_bgsave_in_progress, is 1) or already counted (`count`, e.g. rdb_saves, past `before`).
+void expect_job_started(RawClient& c, const std::string& running, const std::string& count,
+                        std::int64_t before) {
+  const std::string now = info(c);
+  EXPECT_TRUE(info_field(now, running) == "1" || std::stoll(info_field(now, count)) > before)
+      << now;
+}
+
+// Waits (at most 20 s) until that job has ended and is counted; whether it did.
+bool wait_job_done(RawClient& c, const std::string& running, const std::string& count,
+                   std::int64_t before) {
+  return wait_info(
+      c,
+      [&](const std::string& i) {
+        return info_field(i, running) == "0" && std::stoll(info_field(i, count)) > before;
+      },
+      std::chrono::seconds(20));
+}
+
 // ---- 1. Restart keeps data ----
 
 void restart_keeps_data(bool sigkill) {
@@ -32,7 +54,6 @@ void restart_keeps_data(bool sigkill) {
   Clock::time_point short_set;
   {
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     write_mixed(c);
     check_mixed(c);
@@ -49,7 +70,6 @@ void restart_keeps_data(bool sigkill) {
   }
   std::this_thread::sleep_until(short_set + std::chrono::milliseconds(700));
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   EXPECT_EQ(c.call_raw({"EXISTS", "short"}), ":0\r\n");
   EXPECT_EQ(c.call_raw({"GET", "short"}), "$-1\r\n");
@@ -92,7 +112,6 @@ TEST(Restart, WritesRightAfterLoadingAreLogged) {
   TempDir d;
   {
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     fill(c, "base:", 50000, 20);  // Loading then takes a moment.
     EXPECT_EQ(kvd.stop(), 0);
@@ -114,7 +133,6 @@ TEST(Restart, WritesRightAfterLoadingAreLogged) {
     EXPECT_EQ(kvd.stop(), 0);
   }
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   std::size_t lost = 0;
   std::string first_lost;
@@ -159,7 +177,6 @@ TEST(Snapshot, SaveWritesADumpThatRestartLoads) {
   const CommandResult check = run_command({"redis-check-rdb", d / "dump.rdb"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   Kvd kvd(rdb_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   check_mixed(c);
   EXPECT_EQ(dump_all(c), before);
@@ -173,18 +190,8 @@ TEST(Snapshot, BgsaveRunsInTheBackgroundAndReportsInInfo) {
   const std::int64_t saves = info_int(c, "rdb_saves");
   ASSERT_GE(saves, 0);
   EXPECT_EQ(c.call_raw({"BGSAVE"}), "+Background saving started\r\n");
-  // As in Redis, once BGSAVE answered, INFO shows the save running (or already done).
-  const std::string now = info(c);
-  EXPECT_TRUE(info_field(now, "rdb_bgsave_in_progress") == "1" ||
-              std::stoll(info_field(now, "rdb_saves")) > saves)
-      << now;
-  EXPECT_TRUE(wait_info(
-      c,
-      [&](const std::string& i) {
-        return info_field(i, "rdb_bgsave_in_progress") == "0" &&
-               std::stoll(info_field(i, "rdb_saves")) > saves;
-      },
-      std::chrono::seconds(20)));
+  expect_job_started(c, "rdb_bgsave_in_progress", "rdb_saves", saves);
+  EXPECT_TRUE(wait_job_done(c, "rdb_bgsave_in_progress", "rdb_saves", saves));
   const std::string done = info(c);
   EXPECT_EQ(info_field(done, "rdb_last_bgsave_status"), "ok");
   EXPECT_EQ(info_field(done, "rdb_changes_since_last_save"), "0");
@@ -193,7 +200,6 @@ TEST(Snapshot, BgsaveRunsInTheBackgroundAndReportsInInfo) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_EQ(kvd.stop(), 0);
   Kvd again(rdb_args(d));
-  wait_loaded(again.port());
   RawClient c2(again.port());
   EXPECT_EQ(c2.call({"DBSIZE"}).integer, 20000);
   EXPECT_EQ(c2.call({"GET", "k:12345"}).str, filled_value(12345, 32));
@@ -224,7 +230,6 @@ TEST(Snapshot, ShutdownSavesAsAskedOrAsTheSaveRulesSay) {
   }
   {
     Kvd kvd(rdb_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     EXPECT_EQ(c.call({"GET", "a"}).str, "1");
     c.call({"SET", "b", "2"});
@@ -233,7 +238,6 @@ TEST(Snapshot, ShutdownSavesAsAskedOrAsTheSaveRulesSay) {
   const CommandResult check = run_command({"redis-check-rdb", dump});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   Kvd kvd(rdb_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   EXPECT_EQ(c.call_raw({"MGET", "a", "b"}), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
 }
@@ -245,7 +249,6 @@ TEST(Rewrite, BgrewriteaofReplacesTheFilesAndKeepsEveryWrite) {
   Dump before;
   {
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     // Loading ends once the first log is complete.
     EXPECT_EQ(read_file(log_file(d, kManifest)),
@@ -256,18 +259,8 @@ TEST(Rewrite, BgrewriteaofReplacesTheFilesAndKeepsEveryWrite) {
     for (int i = 0; i < 500; ++i) c.call({"INCR", "n:" + std::to_string(i % 50)});
     const std::int64_t rewrites = info_int(c, "aof_rewrites");
     EXPECT_EQ(c.call_raw({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
-    // As in Redis, once BGREWRITEAOF answered, INFO shows the rewrite running (or done).
-    const std::string now = info(c);
-    EXPECT_TRUE(info_field(now, "aof_rewrite_in_progress") == "1" ||
-                std::stoll(info_field(now, "aof_rewrites")) > rewrites)
-        << now;
-    EXPECT_TRUE(wait_info(
-        c,
-        [&](const std::string& i) {
-          return info_field(i, "aof_rewrite_in_progress") == "0" &&
-                 std::stoll(info_field(i, "aof_rewrites")) > rewrites;
-        },
-        std::chrono::seconds(20)));
+    expect_job_started(c, "aof_rewrite_in_progress", "aof_rewrites", rewrites);
+    EXPECT_TRUE(wait_job_done(c, "aof_rewrite_in_progress", "aof_rewrites", rewrites));
     EXPECT_EQ(info_field(info(c), "aof_last_bgrewrite_status"), "ok");
     EXPECT_EQ(read_file(log_file(d, kManifest)),
               "file appendonly.aof.2.base.rdb seq 2 type b\n"
@@ -285,7 +278,6 @@ TEST(Rewrite, BgrewriteaofReplacesTheFilesAndKeepsEveryWrite) {
   const CommandResult check = run_command({"redis-check-aof", log_file(d, kManifest)});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   check_mixed(c);
   EXPECT_EQ(c.call({"GET", "n:7"}).str, "10");
@@ -300,7 +292,6 @@ TEST(Rewrite, GrowthTriggersAnAutomaticRewrite) {
   Dump before;
   {
     Kvd kvd(args);
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     EXPECT_EQ(info_int(c, "aof_rewrites"), 0);
     fill(c, "auto:", 300, 100);
@@ -319,7 +310,6 @@ TEST(Rewrite, GrowthTriggersAnAutomaticRewrite) {
     EXPECT_EQ(kvd.stop(), 0);
   }
   Kvd kvd(args);
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   EXPECT_EQ(dump_all(c), before);
 }
@@ -339,7 +329,6 @@ TEST(Config, PersistenceParametersReadAndChangeLive) {
   const std::string manifest = d / "mylog/appendonly.aof.manifest";
   {
     Kvd kvd(args);
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     EXPECT_EQ(config_get(c, "appendonly"), "yes");
     EXPECT_EQ(config_get(c, "appendfsync"), "everysec");
@@ -391,7 +380,6 @@ TEST(Config, PersistenceParametersReadAndChangeLive) {
   // No save rules any more, so no snapshot: the restart reads the new log.
   EXPECT_FALSE(fs::exists(d / "my.rdb"));
   Kvd kvd(args);
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   EXPECT_EQ(c.call_raw({"MGET", "a", "b", "c", "n"}),
             "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n");
@@ -445,13 +433,7 @@ TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
   for (int w = 0; w < kWriters; ++w) acked_at_bgsave[w] = acked[w].load();
   const std::int64_t saves = info_int(c, "rdb_saves");
   EXPECT_EQ(c.call_raw({"BGSAVE"}), "+Background saving started\r\n");
-  EXPECT_TRUE(wait_info(
-      c,
-      [&](const std::string& i) {
-        return info_field(i, "rdb_bgsave_in_progress") == "0" &&
-               std::stoll(info_field(i, "rdb_saves")) > saves;
-      },
-      std::chrono::seconds(20)));
+  EXPECT_TRUE(wait_job_done(c, "rdb_bgsave_in_progress", "rdb_saves", saves));
   std::int64_t during = 0;
   for (int w = 0; w < kWriters; ++w) during += acked[w].load() - acked_at_bgsave[w];
   stop = true;
@@ -464,7 +446,6 @@ TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
   const CommandResult check = run_command({"redis-check-rdb", copy / "dump.rdb"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   Kvd loaded(rdb_args(copy));
-  wait_loaded(loaded.port());
   RawClient l(loaded.port());
   EXPECT_EQ(l.call({"DBSIZE"}).integer, kFiller + kWriters * kKeys);
   EXPECT_EQ(l.call({"GET", "filler:123456"}).str, filled_value(123456, 16));

@@ -70,7 +70,7 @@ Args aof_args(const TempDir& d, Args extra = {});
 /// Options for kvd with snapshots only, in `d`, with save rules `save`.
 Args rdb_args(const TempDir& d, const std::string& save = "");
 /// Polls PING until kvd has loaded its data and opened its log (no more -LOADING), for at most
-/// 30 s.
+/// 30 s. Only for a kvd started with wait_ready false: the Kvd constructor waits for that itself.
 void wait_loaded(int port);
 /// Runs kvd on `args` expecting it to refuse its data (exit status 1) within 20 s.
 CommandResult run_kvd_failing(const Args& args);

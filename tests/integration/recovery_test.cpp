@@ -36,7 +36,6 @@ std::string small_value(int i) {
 // Starts kvd on a log of keys k1..k<count> and stops it; returns the incremental file's bytes.
 std::string make_small_log(const TempDir& d, int count = 5) {
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   for (int i = 1; i <= count; ++i) {
     EXPECT_EQ(c.call_raw({"SET", "k" + std::to_string(i), small_value(i)}), "+OK\r\n");
@@ -59,7 +58,6 @@ int load_with_cut_tail(const TempDir& d, const std::string& orig, const std::str
   const std::string incr = log_file(d, incr_name(1));
   write_file(incr, orig + tail);
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   expect_small_log_loaded(c);
   EXPECT_EQ(c.call_raw({"EXISTS", "z"}), ":0\r\n");
@@ -79,7 +77,6 @@ TEST(Truncated, EveryCutOfTheLastRecordIsRepairedAtStart) {
   // The whole record is a valid command: the cases above failed only because they were cut.
   write_file(incr, orig + kLastRecord);
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   EXPECT_EQ(c.call({"GET", "z"}).str, "hello");
 }
@@ -109,7 +106,6 @@ TEST(Truncated, RefusedWhenAofLoadTruncatedIsOff) {
 // keys), and stops it.
 void make_rewritten_log(const TempDir& d) {
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   for (int i = 0; i < 10; ++i) {
     if (i == 5) {
@@ -178,7 +174,6 @@ TEST(Corrupt, DamagedFramingInTheMiddleIsRefusedWithFileAndOffset) {
   }
   write_file(incr, orig);
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   expect_small_log_loaded(c, 10);
 }
@@ -223,7 +218,6 @@ TEST(Corrupt, BadManifestMissingFileAndDamagedBaseAreRefused) {
   {
     // Everything put back: the log loads whole.
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     EXPECT_EQ(c.call({"DBSIZE"}).integer, 10);
     EXPECT_EQ(c.call({"GET", "key:9"}).str, "value-9-" + std::string(19, 'x'));
@@ -233,7 +227,6 @@ TEST(Corrupt, BadManifestMissingFileAndDamagedBaseAreRefused) {
     SCOPED_TRACE("empty incremental file");
     write_file(incr, "");
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     EXPECT_EQ(c.call({"DBSIZE"}).integer, 5);  // The base's keys only.
     EXPECT_EQ(c.call({"GET", "key:4"}).str, "value-4-" + std::string(14, 'x'));
@@ -269,7 +262,6 @@ TEST(Corrupt, MissingLogFolderLoadsTheDumpAndStartsALog) {
   ASSERT_FALSE(fs::exists(log_dir(d)));
   {
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient c(kvd.port());
     check_mixed(c);
     EXPECT_TRUE(fs::exists(log_file(d, kManifest)));
@@ -278,7 +270,6 @@ TEST(Corrupt, MissingLogFolderLoadsTheDumpAndStartsALog) {
   }
   fs::remove(d / "dump.rdb");
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   check_mixed(c);
   EXPECT_EQ(c.call({"GET", "logged"}).str, "1");
@@ -307,7 +298,6 @@ TEST(DiskFull, WritesGetMisconfThenRecoverWithoutLosingAnAcknowledgedWrite) {
   };
   {
     Kvd kvd(aof_args(d));
-    wait_loaded(kvd.port());
     RawClient b(kvd.port());
     for (int i = 0; i < 20; ++i) {
       ASSERT_EQ(b.call_raw({"SET", "pre:" + std::to_string(i), value}), "+OK\r\n");
@@ -375,7 +365,6 @@ TEST(DiskFull, WritesGetMisconfThenRecoverWithoutLosingAnAcknowledgedWrite) {
   const CommandResult check = run_command({"redis-check-aof", log_file(d, kManifest)});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   Kvd kvd(aof_args(d));
-  wait_loaded(kvd.port());
   RawClient c(kvd.port());
   for (const std::string& key : acked) EXPECT_EQ(c.call_raw({"EXISTS", key}), ":1\r\n") << key;
   for (const std::string& key : refused) EXPECT_EQ(c.call_raw({"EXISTS", key}), ":0\r\n") << key;
@@ -392,7 +381,6 @@ TEST(Loading, InfoShowsProgressAndWritesGetLoading) {
     TempDir d;
     {
       Kvd kvd(aof_args(d));
-      wait_loaded(kvd.port());
       RawClient c(kvd.port());
       fill(c, "big:", keys, kValue);
       EXPECT_EQ(kvd.stop(), 0);
