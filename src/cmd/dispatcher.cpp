@@ -202,14 +202,21 @@ bool Dispatcher::replies_logged() const {
   return p == nullptr || p->writer().durable(persist::AofWriter::thread_lsn());
 }
 
-bool Dispatcher::replies_ready(const std::function<void()>& resume) {
+bool Dispatcher::replies_ready() {
   persist::Persistence* p = server_.persistence;
   if (p == nullptr) return true;
   persist::AofWriter& w = p->writer();
   const std::uint64_t lsn = persist::AofWriter::thread_lsn();
-  if (w.durable(lsn) || w.try_write(lsn)) return true;
-  w.when_durable(lsn, resume);
-  return false;
+  return w.durable(lsn) || w.try_write(lsn);
+}
+
+void Dispatcher::when_replies_ready(std::function<void()> resume) {
+  persist::Persistence* p = server_.persistence;
+  if (p == nullptr) {
+    resume();
+    return;
+  }
+  p->writer().when_durable(persist::AofWriter::thread_lsn(), std::move(resume));
 }
 
 // Inside MULTI: a command that cannot run is refused now and dooms the transaction (EXECABORT);

@@ -63,9 +63,12 @@ class Dispatcher {
   bool replies_logged() const;
   /// Whether the replies this thread has written so far may be sent: every write they
   /// acknowledge is in the log as far as the fsync policy requires (handed to the OS; with
-  /// appendfsync always, fsynced too). If not, returns false and calls `resume` once they may,
-  /// from another thread (the log writer's), so it must only post back to the caller's loop.
-  bool replies_ready(const std::function<void()>& resume);
+  /// appendfsync always, fsynced too). May write the log (group write); never waits for an fsync.
+  bool replies_ready();
+  /// After replies_ready() returned false: calls `resume` once those replies may be sent, on the
+  /// log writer's thread (or at once on the caller's, if they already may). `resume` must be
+  /// quick and must not call back into the dispatcher.
+  void when_replies_ready(std::function<void()> resume);
 
   /// Forgets `session`'s transaction and WATCHes; the connection calls it before the session
   /// goes away.

@@ -1,8 +1,11 @@
 #include "net/connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -59,7 +62,8 @@ void Connection::start() { read(); }
 
 void Connection::stop() {
   session_.close_after_reply = true;
-  if (!write_in_flight_ && !waiting_log_) close();
+  if (parked()) return;  // on_logged closes.
+  if (!write_in_flight_) close();
 }
 
 void Connection::close() {
@@ -98,6 +102,10 @@ void Connection::prepare_buffer() {
 void Connection::read() {
   if (reading_ || waiting_log_ || closed_ || session_.close_after_reply) return;
   if (pending_.size() >= kMaxPendingOutput) return;  // Resumed by on_write.
+  start_read();
+}
+
+void Connection::start_read() {
   prepare_buffer();
   reading_ = true;
   socket_.async_read_some(asio::buffer(in_.get() + in_end_, in_cap_ - in_end_),
@@ -108,13 +116,26 @@ void Connection::read() {
 void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
   reading_ = false;
   if (ec) {
+    read_failed_ = true;
+  } else {
+    in_end_ += n;
+    dispatcher_.server().stats.add(cmd::kStatNetInput, n);
+    session_.last_ms.store(cmd::steady_ms(), std::memory_order_relaxed);
+  }
+  if (parked()) return;  // on_logged serves what was read.
+  serve();
+}
+
+// Runs the complete commands read so far, then either sends their replies and reads on, or parks
+// the connection until the log holds the writes they acknowledge (appendfsync). The log is
+// written from a handler posted behind the other connections whose reads completed in the same
+// wakeup, so one write() covers them all, as Redis writes its log once per event-loop iteration.
+void Connection::serve() {
+  if (read_failed_) {
     close();
     return;
   }
-  in_end_ += n;
   auto& server = dispatcher_.server();
-  server.stats.add(cmd::kStatNetInput, n);
-  session_.last_ms.store(cmd::steady_ms(), std::memory_order_relaxed);
   process();
   const auto limit =
       static_cast<std::size_t>(server.settings.query_buffer_limit.load(std::memory_order_relaxed));
@@ -123,12 +144,9 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
     close();
     return;
   }
-  // Replies go out only once the writes they acknowledge are in the log (appendfsync); until
-  // then the connection neither sends nor reads. The log is written from a handler posted behind
-  // the other connections whose reads completed in the same wakeup, so one write() covers them
-  // all, as Redis writes its log once per event-loop iteration.
   if (!dispatcher_.replies_logged()) {
     waiting_log_ = true;
+    park_.store(kResume, std::memory_order_relaxed);  // Until write_log() decides.
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_log(); });
     return;
   }
@@ -136,18 +154,72 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
   read();
 }
 
+// A parked connection waits for the log writer's thread, which calls on_durable(). If nothing
+// else is queued for the socket, the connection is lent to that thread: it sends the replies
+// itself as soon as their fsync ends, with no hop back to this event loop, and hands the
+// connection back; meanwhile a read is in flight, and its completion, or stop(), asks for
+// on_logged instead (kResume) if the writer has not handed back yet. Otherwise the writer just
+// posts on_logged. While parked, this thread touches neither pending_ nor the socket's writes,
+// and parked_self_ keeps the connection alive for the writer.
 void Connection::write_log() {
-  if (dispatcher_.replies_ready([self = shared_from_this()] {
-        asio::post(self->socket_.get_executor(), [self] { self->on_logged(); });
-      })) {
+  if (dispatcher_.replies_ready()) {
     on_logged();
+    return;
   }
+  const bool lend = !write_in_flight_ && !closed_ && !session_.close_after_reply &&
+                    pending_.size() <= kMaxLentReply;
+  park_.store(lend ? kLent : kResume, std::memory_order_relaxed);
+  if (lend) start_read();
+  parked_self_ = shared_from_this();
+  // Work for the event loop, so a graceful shutdown waits for on_logged.
+  parked_work_ = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
+  dispatcher_.when_replies_ready([this, lend] { on_durable(lend); });
+}
+
+// On the log writer's thread (or this one, if the log caught up meanwhile).
+void Connection::on_durable(bool lent) {
+  if (lent && send_parked()) {
+    std::uint8_t lent_state = kLent;
+    // Handed back: from here on the connection belongs to its event loop again, which learns
+    // it at its next read (parked()); this thread must not touch it any more.
+    if (park_.compare_exchange_strong(lent_state, kOwned, std::memory_order_acq_rel)) return;
+  }
+  asio::post(socket_.get_executor(), [this] { on_logged(); });
+}
+
+// Writes the parked replies from the log writer's thread; true if the kernel took them all.
+bool Connection::send_parked() {
+  if (pending_.empty()) return true;
+  const ssize_t sent = ::send(socket_.native_handle(), pending_.data(), pending_.size(),
+                              MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent <= 0) return false;  // flush() retries, and closes on an error.
+  dispatcher_.server().stats.add(cmd::kStatNetOutput, static_cast<std::uint64_t>(sent));
+  pending_.erase(0, static_cast<std::size_t>(sent));
+  return pending_.empty();
+}
+
+// Whether the connection is still parked. If it is lent, asks the writer for on_logged; if the
+// writer has handed it back, unparks it.
+bool Connection::parked() {
+  if (!waiting_log_) return false;
+  std::uint8_t state = kLent;
+  if (park_.compare_exchange_strong(state, kResume, std::memory_order_acq_rel,
+                                    std::memory_order_acquire) ||
+      state == kResume) {
+    return true;
+  }
+  waiting_log_ = false;
+  parked_work_ = {};
+  parked_self_.reset();  // Not the last reference: the read in flight holds one.
+  return false;
 }
 
 void Connection::on_logged() {
+  const auto self = std::move(parked_self_);
+  parked_work_ = {};
   waiting_log_ = false;
-  flush();
-  read();
+  park_.store(kOwned, std::memory_order_relaxed);
+  serve();
 }
 
 void Connection::process() {

@@ -1,8 +1,11 @@
 // One client connection: read, parse every complete command, execute, write all replies at once.
 #pragma once
 
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -18,7 +21,9 @@ class Connection;
 using ConnectionSet = std::unordered_set<Connection*>;
 
 /// A client connection. It lives on one io_context, and so on one thread, for its whole life: its
-/// handlers never run concurrently, so it has no strand and no mutex.
+/// handlers never run concurrently, so it has no strand and no mutex. The one exception: while
+/// its replies wait for the log, it may be lent to the log writer's thread, which sends them and
+/// hands it back through an atomic (write_log()).
 ///
 /// Each read appends to a growable input buffer; every complete command in it is parsed and
 /// executed, and all the replies of that read go out in one direct write on the non-blocking
@@ -33,6 +38,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kReadChunk = 16 * 1024;
   /// Reading pauses while this many reply bytes wait to be written.
   static constexpr std::size_t kMaxPendingOutput = 64 * 1024 * 1024;
+  /// Replies up to this size that wait for the log are sent by the log writer's thread.
+  static constexpr std::size_t kMaxLentReply = 16 * 1024;
 
   /// Takes `socket` (already on its io_context); `dispatcher` and `set` outlive the connection.
   Connection(boost::asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher, ConnectionSet& set);
@@ -47,10 +54,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void read();
+  void start_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
+  void serve();
+  bool parked();
   void process();
   void flush();
   void write_log();
+  void on_durable(bool lent);
+  bool send_parked();
   void on_logged();
   void on_write(const boost::system::error_code& ec, std::size_t n);
   void prepare_buffer();
@@ -72,6 +84,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool write_in_flight_ = false;
   bool waiting_log_ = false;  // Replies wait for the log (Dispatcher::replies_ready).
   bool closed_ = false;
+  bool read_failed_ = false;  // The last read failed; serve() closes once unparked.
+  // While waiting_log_: who owns the replies (see write_log()). kOwned: this thread; kLent: the
+  // log writer's thread, which sends them; kResume: the writer's, which posts on_logged.
+  enum : std::uint8_t { kOwned, kLent, kResume };
+  std::atomic<std::uint8_t> park_{kOwned};
+  std::shared_ptr<Connection> parked_self_;   // Set while parked; reset only on this thread.
+  boost::asio::any_io_executor parked_work_;  // Tracks work while parked.
 };
 
 }  // namespace kv::net

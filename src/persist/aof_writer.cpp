@@ -111,7 +111,10 @@ bool AofWriter::close() {
     }
   }
   const bool ok = write_pending() && sync_files(true);
-  wake();  // The writer thread calls the waiters this made durable.
+  // Every waiter this made durable has been called when close() returns, whichever thread
+  // calls it, so none is called after its owner is gone.
+  complete_waiters();
+  wake();
   return ok;
 }
 
@@ -289,6 +292,7 @@ void AofWriter::wake() {
 }
 
 void AofWriter::complete_waiters() {
+  std::lock_guard calling(complete_mu_);
   std::vector<std::function<void()>> ready;
   {
     std::lock_guard lock(wait_mu_);

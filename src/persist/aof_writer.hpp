@@ -80,6 +80,7 @@ class AofWriter {
   /// Returns false if that failed: the bytes then stay buffered and the files open (not
   /// acknowledged), and the writer thread keeps retrying every period until they are written and
   /// synced and the files closed; a later close() retries at once, and the destructor gives up.
+  /// Every waiter (when_durable) that is durable by then has been called when it returns.
   bool close();
   /// Whether appends are accepted (between open() and close()).
   bool is_open() const { return open_.load(std::memory_order_acquire); }
@@ -106,8 +107,8 @@ class AofWriter {
   bool try_write(std::uint64_t lsn);
   /// Calls done() once durable(lsn) holds: at once on the calling thread if it already does,
   /// else later on the writer thread (which, in always mode, writes everything pending and
-  /// fsyncs once for all waiters: group commit). done() must be quick, must not throw and must
-  /// not call back into the writer.
+  /// fsyncs once for all waiters: group commit) or in close(). done() must be quick, must not
+  /// throw and must not call back into the writer.
   void when_durable(std::uint64_t lsn, std::function<void()> done);
   /// Switches files at the current end of the buffer: bytes appended before go to the current
   /// file (which the writer writes, fsyncs and closes), bytes after go to `next` (empty, no
@@ -193,6 +194,9 @@ class AofWriter {
   std::atomic<int> last_errno_{0};
   std::atomic<std::uint64_t> delayed_fsync_{0};
 
+  // Held while waiters are taken and called, so close() returns only after the writer thread's
+  // calls. Taken before wait_mu_.
+  std::mutex complete_mu_;
   // Waiters and the writer thread, under wait_mu_.
   std::mutex wait_mu_;
   std::condition_variable cv_;

@@ -565,6 +565,24 @@ TEST(AofWriter, CloseAndFlushWriteAndSyncEverything) {
   EXPECT_TRUE(disk->closed);
 }
 
+TEST(AofWriter, CloseCallsTheWaitersItMadeDurableBeforeItReturns) {
+  auto disk = std::make_shared<FakeDisk>();
+  disk->write_error = EIO;
+  AofWriter w(FsyncPolicy::everysec, kNoTicks);  // The writer thread retries only in an hour.
+  w.open(fake(disk), 0);
+  const std::uint64_t first = w.append(0, set_cmd("a", "1"));
+  const std::uint64_t second = w.append(0, set_cmd("b", "2"));
+  EXPECT_FALSE(w.try_write(second));
+  // The first waiter is slow: whichever thread calls the waiters, close() must wait for both.
+  w.when_durable(first, [] { std::this_thread::sleep_for(100ms); });
+  Flag flag;
+  w.when_durable(second, flag.setter());
+  disk->set([](FakeDisk& d) { d.write_error = 0; });
+  ASSERT_TRUE(w.close());
+  EXPECT_TRUE(flag.set.load());
+  EXPECT_EQ(disk->contents(), select(0) + set_cmd("a", "1") + set_cmd("b", "2"));
+}
+
 TEST(AofWriter, FailedCloseKeepsTheBytesAndFinishesLater) {
   auto disk = std::make_shared<FakeDisk>();
   AofWriter w(FsyncPolicy::everysec, kFast);
