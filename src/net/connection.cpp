@@ -122,7 +122,10 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
     dispatcher_.server().stats.add(cmd::kStatNetInput, n);
     session_.last_ms.store(cmd::steady_ms(), std::memory_order_relaxed);
   }
-  if (parked()) return;  // on_logged serves what was read.
+  if (parked()) {
+    read_parked_ = true;  // on_logged serves it.
+    return;
+  }
   serve();
 }
 
@@ -166,8 +169,10 @@ void Connection::write_log() {
     on_logged();
     return;
   }
-  const bool lend = !write_in_flight_ && !closed_ && !session_.close_after_reply &&
-                    pending_.size() <= kMaxLentReply;
+  // Only an idle socket is lent: no write in flight, and no read in flight or read unserved
+  // (this may be a connection parked again by on_logged, with the read it started when lent).
+  const bool lend = !write_in_flight_ && !reading_ && !read_parked_ && !closed_ &&
+                    !session_.close_after_reply && pending_.size() <= kMaxLentReply;
   park_.store(lend ? kLent : kResume, std::memory_order_relaxed);
   if (lend) start_read();
   parked_self_ = shared_from_this();
@@ -218,6 +223,7 @@ void Connection::on_logged() {
   const auto self = std::move(parked_self_);
   parked_work_ = {};
   waiting_log_ = false;
+  read_parked_ = false;
   park_.store(kOwned, std::memory_order_relaxed);
   serve();
 }

@@ -85,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool waiting_log_ = false;  // Replies wait for the log (Dispatcher::replies_ready).
   bool closed_ = false;
   bool read_failed_ = false;  // The last read failed; serve() closes once unparked.
+  bool read_parked_ = false;  // A read completed while parked; on_logged serves it.
   // While waiting_log_: who owns the replies (see write_log()). kOwned: this thread; kLent: the
   // log writer's thread, which sends them; kResume: the writer's, which posts on_logged.
   enum : std::uint8_t { kOwned, kLent, kResume };

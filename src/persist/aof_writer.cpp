@@ -112,10 +112,19 @@ bool AofWriter::close() {
   }
   const bool ok = write_pending() && sync_files(true);
   // Every waiter this made durable has been called when close() returns, whichever thread
-  // calls it, so none is called after its owner is gone.
+  // calls it.
   complete_waiters();
   wake();
   return ok;
+}
+
+void AofWriter::drop_waiters() {
+  std::vector<Waiter> dropped;
+  {
+    std::lock_guard calling(complete_mu_);
+    std::lock_guard lock(wait_mu_);
+    dropped.swap(waiters_);
+  }
 }
 
 void AofWriter::set_policy(FsyncPolicy p) {

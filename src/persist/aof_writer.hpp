@@ -82,6 +82,9 @@ class AofWriter {
   /// synced and the files closed; a later close() retries at once, and the destructor gives up.
   /// Every waiter (when_durable) that is durable by then has been called when it returns.
   bool close();
+  /// Forgets every waiter without calling it, after any call in progress has returned: none is
+  /// called from then on. For the end of a shutdown, once the waiters' owners stop existing.
+  void drop_waiters();
   /// Whether appends are accepted (between open() and close()).
   bool is_open() const { return open_.load(std::memory_order_acquire); }
   /// Changes the fsync policy; waiters are judged by the new one from now on.
@@ -194,8 +197,8 @@ class AofWriter {
   std::atomic<int> last_errno_{0};
   std::atomic<std::uint64_t> delayed_fsync_{0};
 
-  // Held while waiters are taken and called, so close() returns only after the writer thread's
-  // calls. Taken before wait_mu_.
+  // Held while waiters are taken and called, so close() and drop_waiters() return only after
+  // the writer thread's calls. Taken before wait_mu_.
   std::mutex complete_mu_;
   // Waiters and the writer thread, under wait_mu_.
   std::mutex wait_mu_;

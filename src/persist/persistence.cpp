@@ -425,6 +425,9 @@ bool Persistence::shutdown(std::optional<bool> save) {
       ok = false;
     }
     writer_.close();
+    // The event loops have stopped: a waiter left now (its write never synced) has no one to
+    // answer, and must not be called once its connection's loop is gone.
+    writer_.drop_waiters();
     aof_on_.store(false);
   }
   const bool want_save = save.value_or(!config().save.empty());

@@ -99,7 +99,8 @@ class Persistence {
   /// the job and cron threads. Throws std::runtime_error if the files cannot be created.
   void start();
   /// Stops the threads, writes and fsyncs the log, and takes a snapshot if `save` says so (by
-  /// default: when save rules are set). Returns false if the snapshot failed.
+  /// default: when save rules are set). Returns false if the snapshot failed. Call it after the
+  /// event loops have stopped: log waiters it does not make durable are dropped uncalled.
   bool shutdown(std::optional<bool> save = std::nullopt);
 
   /// The log writer (its append() is what commands call through cmd's command log).

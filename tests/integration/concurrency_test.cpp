@@ -275,6 +275,58 @@ TEST(Concurrency, RepliesThatWaitForTheLogKeepTheirOrder) {
   EXPECT_EQ(c.call({"GET", "n0"}).str, std::to_string(kRounds / 4 * 10));
 }
 
+// Replies that wait for the log while the client does not read: the writer's thread may find the
+// socket full and hand the rest back to the event loop, which may park the connection again
+// before its read completes. Every reply still arrives, whole and in order.
+TEST(Concurrency, SlowReadersOfLoggedRepliesGetEveryReply) {
+  TempDir d;
+  Kvd kvd(aof_args(d, {"--threads", "2", "--appendfsync", "always"}));
+  const std::string big(12000, 'v');  // One reply of it fits what a lent connection sends.
+  {
+    RawClient c(kvd.port());
+    ASSERT_EQ(c.call_raw({"SET", "big", big}), "+OK\r\n");
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {  // Keep the log busy on both event loops.
+    writers.emplace_back([&, t] {
+      RawClient c(kvd.port());
+      for (int i = 0; !done.load() && i < 200000; ++i) {
+        if (c.call_raw({"SET", "w" + std::to_string(t), std::to_string(i)}) != "+OK\r\n") {
+          ++failures;
+        }
+      }
+    });
+  }
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      RawClient c(kvd.port());
+      const std::string key = "s" + std::to_string(t);
+      for (int round = 0; round < 4; ++round) {
+        constexpr int kPairs = 400;  // About 5 MB of replies left unread at first.
+        for (int i = 0; i < kPairs; ++i) {
+          c.send_command({"SET", key, std::to_string(i)});
+          c.send_command({"GET", "big"});
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        for (int i = 0; i < kPairs; ++i) {
+          if (c.read_raw() != "+OK\r\n") ++failures;
+          if (c.read().str != big) ++failures;
+          if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        if (c.call({"GET", key}).str != std::to_string(kPairs - 1)) ++failures;
+      }
+    });
+  }
+  for (auto& th : readers) th.join();
+  done = true;
+  for (auto& th : writers) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(kvd.stop(), 0);
+}
+
 TEST(Concurrency, FlushallLeavesNothingWhileKeysMoveBetweenDatabases) {
   Kvd kvd({"--threads", "4"});
   std::atomic<bool> done{false};

@@ -583,6 +583,22 @@ TEST(AofWriter, CloseCallsTheWaitersItMadeDurableBeforeItReturns) {
   EXPECT_EQ(disk->contents(), select(0) + set_cmd("a", "1") + set_cmd("b", "2"));
 }
 
+TEST(AofWriter, DroppedWaitersAreNeverCalled) {
+  auto disk = std::make_shared<FakeDisk>();
+  disk->write_error = EIO;
+  AofWriter w(FsyncPolicy::everysec, kNoTicks);
+  w.open(fake(disk), 0);
+  const std::uint64_t lsn = w.append(0, set_cmd("a", "1"));
+  EXPECT_FALSE(w.try_write(lsn));
+  Flag flag;
+  w.when_durable(lsn, flag.setter());
+  w.drop_waiters();
+  disk->set([](FakeDisk& d) { d.write_error = 0; });
+  ASSERT_TRUE(w.close());
+  EXPECT_TRUE(w.durable(lsn));
+  EXPECT_FALSE(flag.set.load());
+}
+
 TEST(AofWriter, FailedCloseKeepsTheBytesAndFinishesLater) {
   auto disk = std::make_shared<FakeDisk>();
   AofWriter w(FsyncPolicy::everysec, kFast);
