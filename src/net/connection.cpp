@@ -213,19 +213,22 @@ bool Connection::parked() {
       state == kResume) {
     return true;
   }
-  waiting_log_ = false;
-  parked_work_ = {};
-  parked_self_.reset();  // Not the last reference: the read in flight holds one.
+  unpark();  // Not the last reference: the read in flight holds one.
   return false;
 }
 
 void Connection::on_logged() {
-  const auto self = std::move(parked_self_);
-  parked_work_ = {};
+  const auto self = parked_self_;  // Alive through serve(): a posted on_logged holds only this.
+  unpark();
+  serve();
+}
+
+void Connection::unpark() {
   waiting_log_ = false;
   read_parked_ = false;
   park_.store(kOwned, std::memory_order_relaxed);
-  serve();
+  parked_work_ = {};
+  parked_self_.reset();
 }
 
 void Connection::process() {

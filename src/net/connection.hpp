@@ -58,6 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void serve();
   bool parked();
+  void unpark();
   void process();
   void flush();
   void write_log();

@@ -119,7 +119,7 @@ bool AofWriter::close() {
 }
 
 void AofWriter::drop_waiters() {
-  std::vector<Waiter> dropped;
+  std::vector<Waiter> dropped;  // Destroyed after the locks are released.
   {
     std::lock_guard calling(complete_mu_);
     std::lock_guard lock(wait_mu_);
