@@ -31,10 +31,10 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher,
-                       ConnectionSet& set)
+                       std::shared_ptr<ConnectionSet> set)
     : socket_(std::move(socket)),
       dispatcher_(dispatcher),
-      set_(set),
+      set_(std::move(set)),
       parser_(dispatcher.server().settings.proto_max_bulk_len.load(std::memory_order_relaxed)) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -47,13 +47,13 @@ Connection::Connection(asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher
   session_.created_ms = cmd::steady_ms();
   session_.last_ms.store(session_.created_ms, std::memory_order_relaxed);
   dispatcher_.server().clients.add(session_);
-  set_.insert(this);
+  set_->insert(this);
   spdlog::debug("client {} connected from {}", session_.id, session_.addr);
 }
 
 Connection::~Connection() {
   dispatcher_.release(session_);
-  set_.erase(this);
+  set_->erase(this);
   dispatcher_.server().clients.remove(session_);
   spdlog::debug("client {} disconnected", session_.id);
 }

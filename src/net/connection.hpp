@@ -31,7 +31,7 @@ using ConnectionSet = std::unordered_set<Connection*>;
 /// (replies then collect in a second buffer), so a client that pipelines without reading cannot
 /// deadlock the connection, up to kMaxPendingOutput.
 /// Lifetime: owned by the shared_ptrs held in its pending handlers; it registers itself in its
-/// context's ConnectionSet, which the caller keeps alive until every connection is gone.
+/// context's ConnectionSet, which it shares, so the set outlives every connection in it.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   /// First read size, and the free space kept before each read.
@@ -42,7 +42,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kMaxLentReply = 16 * 1024;
 
   /// Takes `socket` (already on its io_context); `dispatcher` and `set` outlive the connection.
-  Connection(boost::asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher, ConnectionSet& set);
+  Connection(boost::asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher,
+             std::shared_ptr<ConnectionSet> set);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -71,7 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::ip::tcp::socket socket_;
   cmd::Dispatcher& dispatcher_;
-  ConnectionSet& set_;
+  const std::shared_ptr<ConnectionSet> set_;
   cmd::Session session_;
   proto::RequestParser parser_;
   std::string pending_;  // Replies not yet handed to a write.

@@ -40,7 +40,7 @@ Server::Server(IoContextPool& pool, cmd::Dispatcher& dispatcher, const std::stri
                              e.code().message());
   }
   for (std::size_t i = 0; i < pool_.size(); ++i)
-    connections_.push_back(std::make_unique<ConnectionSet>());
+    connections_.push_back(std::make_shared<ConnectionSet>());
 }
 
 unsigned short Server::port() const { return acceptor_.local_endpoint().port(); }
@@ -72,8 +72,8 @@ void Server::on_accept(const boost::system::error_code& ec, asio::ip::tcp::socke
   } else {
     // The socket already belongs to the next context; start its connection on that thread.
     auto& ctx = static_cast<asio::io_context&>(socket.get_executor().context());
-    ConnectionSet& set = *connections_[pool_.index_of(ctx)];
-    asio::post(ctx, [this, &set, s = std::move(socket)]() mutable {
+    std::shared_ptr<ConnectionSet> set = connections_[pool_.index_of(ctx)];
+    asio::post(ctx, [this, set = std::move(set), s = std::move(socket)]() mutable {
       if (stopping_) return;
       std::make_shared<Connection>(std::move(s), dispatcher_, set)->start();
     });

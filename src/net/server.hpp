@@ -44,7 +44,10 @@ class Server {
   IoContextPool& pool_;
   cmd::Dispatcher& dispatcher_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::vector<std::unique_ptr<ConnectionSet>> connections_;  // One per context.
+  // One per context. Shared with its connections: a connection whose handler is still queued
+  // when the server is destroyed (a shutdown the watchdog cut short) is destroyed with its
+  // io_context, later, and still erases itself from the set.
+  std::vector<std::shared_ptr<ConnectionSet>> connections_;
   std::atomic<bool> stopping_{false};
   // Stops the pool if connections have not drained kShutdownGrace after shutdown().
   std::thread watchdog_;

@@ -425,11 +425,12 @@ bool Persistence::shutdown(std::optional<bool> save) {
       ok = false;
     }
     writer_.close();
-    // The event loops have stopped: a waiter left now (its write never synced) has no one to
-    // answer, and must not be called once its connection's loop is gone.
-    writer_.drop_waiters();
     aof_on_.store(false);
   }
+  // The event loops have stopped: a waiter left now (its write never synced) has no one to
+  // answer, and must not be called once its connection's loop is gone. Also when the log is
+  // off: turning it off on a failing disk leaves the waiters of a close() that failed.
+  writer_.drop_waiters();
   const bool want_save = save.value_or(!config().save.empty());
   if (want_save) {
     log_(0, "Saving the final RDB snapshot before exiting.");

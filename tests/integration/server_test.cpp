@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -107,6 +108,23 @@ TEST(Server, SigtermAndSigintExitZero) {
     EXPECT_EQ(kvd.wait_exit(std::chrono::seconds(10)), 0) << "signal " << sig;
     EXPECT_EQ(idle.read_until_close(), "");
   }
+}
+
+TEST(Server, SigtermWithAClientThatNeverReadsExitsZeroAfterTheGrace) {
+  // 32 MB of replies the client never reads: the connection still has a write in flight when
+  // the shutdown watchdog stops the event loops, so its handler is destroyed with its
+  // io_context, after the server object. Under ASan this once was a use-after-free.
+  Kvd kvd;
+  RawClient stuck(kvd.port());
+  EXPECT_EQ(stuck.call_raw({"SET", "big", std::string(4 << 20, 'x')}), "+OK\r\n");
+  std::string gets;
+  for (int i = 0; i < 8; ++i) gets += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
+  stuck.send(gets);
+  RawClient other(kvd.port());
+  EXPECT_EQ(other.call_raw({"PING"}), "+PONG\r\n");  // The GETs were read by now or soon.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(kvd.pid(), SIGTERM);
+  EXPECT_EQ(kvd.wait_exit(std::chrono::seconds(15)), 0);
 }
 
 TEST(Server, QuitAnswersOkThenCloses) {
