@@ -41,7 +41,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Replies up to this size that wait for the log are sent by the log writer's thread.
   static constexpr std::size_t kMaxLentReply = 16 * 1024;
 
-  /// Takes `socket` (already on its io_context); `dispatcher` and `set` outlive the connection.
+  /// Takes `socket` (already on its io_context); `dispatcher` outlives the connection, and `set`
+  /// (its context's) is shared with it.
   Connection(boost::asio::ip::tcp::socket socket, cmd::Dispatcher& dispatcher,
              std::shared_ptr<ConnectionSet> set);
   ~Connection();
