@@ -82,11 +82,13 @@ AofWriter::~AofWriter() {
   complete_waiters();
 }
 
-void AofWriter::open(std::unique_ptr<LogFile> file, std::uint64_t size) {
+std::uint64_t AofWriter::open(std::unique_ptr<LogFile> file, std::uint64_t size) {
   assert(file != nullptr);
+  std::uint64_t at;
   {
     std::lock_guard lock(append_mu_);
-    switches_.push_back({appended_lsn_.load(std::memory_order_relaxed), std::move(file), size});
+    at = appended_lsn_.load(std::memory_order_relaxed);
+    switches_.push_back({at, std::move(file), size});
     file_db_ = -1;
     open_.store(true, std::memory_order_release);
   }
@@ -99,6 +101,7 @@ void AofWriter::open(std::unique_ptr<LogFile> file, std::uint64_t size) {
     retired_ = false;  // Woken just below.
   }
   wake();
+  return at;
 }
 
 bool AofWriter::close() {
@@ -204,14 +207,50 @@ void AofWriter::when_durable(std::uint64_t lsn, std::function<void()> done) {
   }
 }
 
-void AofWriter::rotate(std::unique_ptr<LogFile> next) {
+std::uint64_t AofWriter::rotate(std::unique_ptr<LogFile> next) {
+  std::uint64_t at;
   {
     std::lock_guard lock(append_mu_);
-    if (!open_.load(std::memory_order_relaxed)) return;
-    switches_.push_back({appended_lsn_.load(std::memory_order_relaxed), std::move(next), 0});
+    if (!open_.load(std::memory_order_relaxed)) return 0;
+    at = appended_lsn_.load(std::memory_order_relaxed);
+    switches_.push_back({at, std::move(next), 0});
     file_db_ = -1;
   }
   wake();
+  return at;
+}
+
+void AofWriter::covered(std::uint64_t lsn) {
+  std::vector<Retired> dropped;         // Closed after the locks are released.
+  std::lock_guard sync_lock(sync_mu_);  // No fsync runs, so retiring_ may be popped.
+  bool cleared = false;
+  {
+    std::lock_guard lock(write_mu_);
+    absorb_locked();
+    const std::uint64_t written = written_lsn_.load(std::memory_order_relaxed);
+    if (lsn > written) {
+      // Never written (writes failing): the base holds these bytes, so they are not written now.
+      out_pos_ += lsn - written;
+      written_lsn_.store(lsn, std::memory_order_release);
+    }
+    switch_files_locked();
+    retired_ = false;  // Woken below.
+    const auto end = std::find_if(retiring_.begin(), retiring_.end(),
+                                  [&](const Retired& r) { return r.end_lsn > lsn; });
+    dropped.assign(std::make_move_iterator(retiring_.begin()), std::make_move_iterator(end));
+    retiring_.erase(retiring_.begin(), end);
+    if (lsn > synced_lsn_.load(std::memory_order_relaxed)) {
+      synced_lsn_.store(lsn, std::memory_order_release);
+    }
+    cleared = failed_file_ != nullptr && failed_file_ != file_ &&
+              std::none_of(retiring_.begin(), retiring_.end(),
+                           [&](const Retired& r) { return r.file == failed_file_; });
+  }
+  if (cleared) {
+    failed_file_.reset();
+    set_status(fsync_failed_, false, 0);
+  }
+  wake();  // The writer thread writes and fsyncs what follows and calls the waiters.
 }
 
 bool AofWriter::flush_and_sync() {
@@ -223,8 +262,8 @@ bool AofWriter::flush_and_sync() {
 
 AofWriterStats AofWriter::stats() const {
   AofWriterStats s;
-  s.write_ok = !write_failed_.load(std::memory_order_relaxed) &&
-               !fsync_failed_.load(std::memory_order_relaxed);
+  s.fsync_failed = fsync_failed_.load(std::memory_order_relaxed);
+  s.write_ok = !write_failed_.load(std::memory_order_relaxed) && !s.fsync_failed;
   s.last_errno = last_errno_.load(std::memory_order_relaxed);
   s.file_size = file_size_stat_.load(std::memory_order_relaxed);
   // written first: appended only grows, so the difference cannot go negative.
@@ -259,8 +298,9 @@ void AofWriter::run() {
 }
 
 // One round of the writer thread: write what is pending (or retry a failed write once its time
-// has come), fsync what the policy asks for plus retired files, call the waiters now durable.
-// Returns when the next round is due, in now_ns() time.
+// has come), fsync what the policy asks for plus retired files (nothing after a failed fsync,
+// until covered()), call the waiters now durable. Returns when the next round is due, in
+// now_ns() time.
 std::int64_t AofWriter::cycle() {
   const std::int64_t period = to_ns(timing_.period);
   const FsyncPolicy p = policy_.load(std::memory_order_relaxed);
@@ -269,8 +309,7 @@ std::int64_t AofWriter::cycle() {
       now >= write_retry_at_ns_.load(std::memory_order_relaxed)) {
     write_pending();
   }
-  if (!fsync_failed_.load(std::memory_order_acquire) ||
-      now >= fsync_retry_at_ns_.load(std::memory_order_relaxed)) {
+  if (!fsync_failed_.load(std::memory_order_acquire)) {
     const bool current =
         p == FsyncPolicy::always || (p == FsyncPolicy::everysec &&
                                      now - last_sync_ns_.load(std::memory_order_relaxed) >= period);
@@ -283,10 +322,8 @@ std::int64_t AofWriter::cycle() {
   if (write_failed_.load(std::memory_order_relaxed)) {
     next = std::min(next, write_retry_at_ns_.load(std::memory_order_relaxed));
   }
-  if (fsync_failed_.load(std::memory_order_relaxed)) {
-    next = std::min(next, fsync_retry_at_ns_.load(std::memory_order_relaxed));
-  } else if (p == FsyncPolicy::everysec && synced_lsn_.load(std::memory_order_relaxed) <
-                                               written_lsn_.load(std::memory_order_relaxed)) {
+  if (!fsync_failed_.load(std::memory_order_relaxed) && p == FsyncPolicy::everysec &&
+      synced_lsn_.load(std::memory_order_relaxed) < written_lsn_.load(std::memory_order_relaxed)) {
     next = std::min(next, last_sync_ns_.load(std::memory_order_relaxed) + period);
   }
   return std::max(next, now + 1'000'000);  // Never spin.
@@ -440,9 +477,11 @@ void AofWriter::advance_locked(std::uint64_t n) {
 
 // Fsyncs the retired files (oldest first; each is closed once synced) and, if include_current,
 // the current file, without holding write_mu_ during the fsync. synced_lsn_ advances to the end
-// of the last file synced in order, or to everything written before the call.
+// of the last file synced in order, or to everything written before the call. After a failed
+// fsync it does nothing and returns false until covered() clears the failure.
 bool AofWriter::sync_files(bool include_current) {
   std::lock_guard sync_lock(sync_mu_);
+  if (fsync_failed_.load(std::memory_order_relaxed)) return false;
   std::vector<Retired> retired;
   std::shared_ptr<LogFile> current;
   std::uint64_t target;
@@ -462,8 +501,10 @@ bool AofWriter::sync_files(bool include_current) {
   std::size_t closed = 0;
   int err = 0;
   bool ok = true;
+  std::shared_ptr<LogFile> failed;
   for (const Retired& r : retired) {
     if (!r.file->sync(err)) {
+      failed = r.file;
       ok = false;
       break;
     }
@@ -476,6 +517,7 @@ bool AofWriter::sync_files(bool include_current) {
     if (current->sync(err)) {
       upto = target;
     } else {
+      failed = current;
       ok = false;
     }
   }
@@ -493,10 +535,8 @@ bool AofWriter::sync_files(bool include_current) {
   done.clear();  // The last references: the files close here, outside write_mu_.
 
   if (!ok) {
-    fsync_retry_at_ns_.store(now_ns() + to_ns(timing_.period), std::memory_order_relaxed);
+    failed_file_ = std::move(failed);
     set_status(fsync_failed_, true, err);
-  } else if (fsync_failed_.load(std::memory_order_relaxed)) {
-    set_status(fsync_failed_, false, 0);
   }
   return ok;
 }

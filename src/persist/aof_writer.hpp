@@ -32,6 +32,7 @@ std::string_view fsync_policy_name(FsyncPolicy p);
 /// What INFO persistence and the MISCONF check need.
 struct AofWriterStats {
   bool write_ok = true;             ///< aof_last_write_status: false while writes or fsyncs fail
+  bool fsync_failed = false;        ///< An fsync failed; only covered() clears it (a rewrite)
   int last_errno = 0;               ///< errno of the last failure (for MISCONF's strerror)
   std::uint64_t file_size = 0;      ///< bytes in the current file (aof_current_size)
   std::uint64_t buffer_length = 0;  ///< bytes appended but not yet written (aof_buffer_length)
@@ -41,7 +42,7 @@ struct AofWriterStats {
 
 /// The writer's clock; tests shorten it.
 struct AofWriterTiming {
-  /// The writer thread's period: everysec fsyncs, retries of failed writes and fsyncs.
+  /// The writer thread's period: everysec fsyncs, retries of failed writes.
   std::chrono::milliseconds period{1000};
   /// everysec: once an fsync has run longer than this, writes wait for it (Redis's 2 s).
   std::chrono::milliseconds slow_fsync{2000};
@@ -59,7 +60,13 @@ struct AofWriterTiming {
 /// life, across files. written_lsn_ <= appended LSN always, and synced_lsn_ <= written_lsn_;
 /// every byte between synced_lsn_ and written_lsn_ is in the current file or in a retired file
 /// still waiting for its final fsync. A failed write leaves the file at its last good size (whole
-/// records only) and keeps the bytes; nothing is dropped or reordered while the writer lives.
+/// records only) and keeps the bytes; nothing is dropped or reordered while the writer lives,
+/// except bytes that covered() says a base file holds.
+///
+/// A failed fsync is final for the bytes it covered: Linux may have dropped their dirty pages, so
+/// a later fsync of the same file that succeeds proves nothing about them. From then on the
+/// writer fsyncs nothing and synced_lsn_ stays where it was, until covered() says that a new
+/// base holds every byte up to a file switch past the failed file (a log rewrite).
 ///
 /// Thread-safe. Owns its writer thread. Destroying it closes it (one attempt to write and fsync
 /// everything); what still cannot be written then is dropped, and waiters not durable by then
@@ -74,12 +81,13 @@ class AofWriter {
 
   /// Starts logging to `file` (non-null), which already holds `size` bytes. The file's selected
   /// database is unknown, so the next db-specific append writes a SELECT first. On an open
-  /// writer this switches files as rotate() does.
-  void open(std::unique_ptr<LogFile> file, std::uint64_t size);
+  /// writer this switches files as rotate() does. Returns the LSN where `file` starts.
+  std::uint64_t open(std::unique_ptr<LogFile> file, std::uint64_t size);
   /// Stops accepting appends, then writes and fsyncs everything appended and closes the file(s).
   /// Returns false if that failed: the bytes then stay buffered and the files open (not
   /// acknowledged), and the writer thread keeps retrying every period until they are written and
-  /// synced and the files closed; a later close() retries at once, and the destructor gives up.
+  /// synced (after a failed fsync: covered()) and the files closed; a later close() retries at
+  /// once, and the destructor gives up.
   /// Every waiter (when_durable) that is durable by then has been called when it returns.
   bool close();
   /// Forgets every waiter without calling it, after any call in progress has returned: none is
@@ -110,16 +118,25 @@ class AofWriter {
   bool try_write(std::uint64_t lsn);
   /// Calls done() once durable(lsn) holds: at once on the calling thread if it already does,
   /// else later on the writer thread (which, in always mode, writes everything pending and
-  /// fsyncs once for all waiters: group commit) or in close(). done() must be quick, must not
-  /// throw and must not call back into the writer.
+  /// fsyncs once for all waiters: group commit) or in close(). After a failed fsync, a waiter
+  /// for bytes it covered is called only once covered() includes them. done() must be quick,
+  /// must not throw and must not call back into the writer.
   void when_durable(std::uint64_t lsn, std::function<void()> done);
   /// Switches files at the current end of the buffer: bytes appended before go to the current
   /// file (which the writer writes, fsyncs and closes), bytes after go to `next` (empty, no
   /// database selected). No I/O and no wait for I/O: callable under every store lock. Ignored
-  /// (`next` is closed) while the writer is closed.
-  void rotate(std::unique_ptr<LogFile> next);
+  /// (`next` is closed) while the writer is closed. Returns the LSN where `next` starts (0 if
+  /// ignored).
+  std::uint64_t rotate(std::unique_ptr<LogFile> next);
+  /// Every byte before `lsn`, a switch that open() or rotate() returned, is durable elsewhere: a
+  /// base file written from the store at that switch is on disk and the manifest no longer names
+  /// the files before it. Counts those bytes as written and synced (any not yet written are
+  /// never written), closes the files that end by `lsn` without fsyncing them, and clears a
+  /// failed fsync if its file was one of them; the writer thread then resumes fsyncs and calls
+  /// the waiters now durable. No I/O.
+  void covered(std::uint64_t lsn);
   /// Blocks until everything appended before the call is written and fsynced; false if a write
-  /// or fsync failed (one attempt each; the bytes stay buffered).
+  /// or fsync failed (one attempt each; the bytes stay buffered) or had failed before.
   bool flush_and_sync();
   /// Counters and status for INFO; lock-free.
   AofWriterStats stats() const;
@@ -188,8 +205,8 @@ class AofWriter {
   std::atomic<std::uint64_t> synced_lsn_{0};
   std::atomic<std::int64_t> fsync_started_ns_{0};  // 0 when no fsync runs.
   std::atomic<std::int64_t> last_sync_ns_{0};      // Last fsync of the current file.
-  std::atomic<bool> fsync_failed_{false};
-  std::atomic<std::int64_t> fsync_retry_at_ns_{0};
+  std::atomic<bool> fsync_failed_{false};          // Set with failed_file_; cleared by covered().
+  std::shared_ptr<LogFile> failed_file_;           // The file whose fsync failed.
 
   // Status.
   std::mutex status_mu_;

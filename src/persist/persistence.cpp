@@ -90,8 +90,13 @@ void Persistence::ExpiryObserver::on_expire(const store::Store& store, std::stri
   owner->writer_.append(store.index(), resp);
 }
 
-Persistence::Persistence(store::Databases& dbs, PersistConfig config, Logger log)
-    : dbs_(dbs), log_(std::move(log)), writer_(config.appendfsync), config_(std::move(config)) {
+Persistence::Persistence(store::Databases& dbs, PersistConfig config, Logger log,
+                         LogOpener open_log)
+    : dbs_(dbs),
+      log_(std::move(log)),
+      open_log_(std::move(open_log)),
+      writer_(config.appendfsync),
+      config_(std::move(config)) {
   expiry_observer_.owner = this;
   last_save_s_.store(now_s());
   writer_.set_status_callback([this](bool ok, int err) {
@@ -325,7 +330,7 @@ bool Persistence::switch_log(bool open, std::string& error) {
   const std::string manifest_path = (dir / aof_manifest_name(cfg.appendfilename)).string();
   fs::remove(dir / incr_name, ec);  // Left by a rewrite that failed before its manifest.
   int err = 0;
-  std::unique_ptr<LogFile> incr = open_log_file((dir / incr_name).string(), err);
+  std::unique_ptr<LogFile> incr = open_log_((dir / incr_name).string(), err);
   if (incr == nullptr) {
     error = "Can't open the append-only file " + incr_name + ": " + errno_text(err);
     return false;
@@ -337,12 +342,13 @@ bool Persistence::switch_log(bool open, std::string& error) {
     std::lock_guard lock(job_mu_);
     manifest_ = during;
   }
+  std::uint64_t cut = 0;  // The log position of the cut: the new base holds every byte before.
   const auto at_cut = [&] {
     if (open) {
-      writer_.open(std::move(incr), 0);
+      cut = writer_.open(std::move(incr), 0);
       aof_on_.store(true, std::memory_order_relaxed);
     } else {
-      writer_.rotate(std::move(incr));
+      cut = writer_.rotate(std::move(incr));
     }
   };
   if (!snapshot_to((dir / base_name).string(), at_cut, error)) {
@@ -356,6 +362,9 @@ bool Persistence::switch_log(bool open, std::string& error) {
   if (old.base) fs::remove(dir / old.base->name, ec);
   for (const AofFileInfo& f : old.incrs) fs::remove(dir / f.name, ec);
   for (const AofFileInfo& f : old.history) fs::remove(dir / f.name, ec);
+  // The older files are gone from the log: whatever of them was not yet fsynced (or whose fsync
+  // failed) is safe in the new base.
+  writer_.covered(cut);
   std::lock_guard lock(job_mu_);
   manifest_ = next;
   aof_base_size_ = fs::file_size(dir / base_name, ec);
@@ -373,7 +382,7 @@ bool Persistence::reopen_log(std::string& error) {
     incr = manifest_.incrs.back().name;
   }
   int err = 0;
-  auto file = open_log_file((dir / incr).string(), err);
+  auto file = open_log_((dir / incr).string(), err);
   if (file == nullptr) {
     error = "Can't open the append-only file " + incr + ": " + errno_text(err);
     return false;
@@ -420,6 +429,10 @@ bool Persistence::shutdown(std::optional<bool> save) {
   if (cron_thread_.joinable()) cron_thread_.join();
   bool ok = true;
   if (aof_on()) {
+    std::string error;
+    if (writer_.stats().fsync_failed && !switch_log(false, error)) {
+      log_(1, "Can't rewrite the AOF whose fsync failed: " + error);
+    }
     if (!writer_.flush_and_sync()) {
       log_(1, "Error flushing the append only file on shutdown");
       ok = false;
@@ -579,6 +592,17 @@ void Persistence::cron_tick() {
   const std::int64_t now = now_ms();
   std::unique_lock lock(job_mu_);
   if (running_ != Job::none || rdb_scheduled_ || rewrite_scheduled_) return;
+  // After a failed rewrite, the next one waits 5 s (automatic or not).
+  const bool retry_ok = last_rewrite_ok_ || now - last_rewrite_try_ms_ > 5000;
+  // A failed fsync may have lost bytes of the log that a later fsync cannot bring back; a new
+  // base written from memory can. At most once a second while fsyncs keep failing.
+  if (aof_on_.load() && writer_.stats().fsync_failed && retry_ok &&
+      now - last_rewrite_try_ms_ >= 1000) {
+    log_(1, "Rewriting the AOF: an fsync of it failed, so its last writes may not be on disk");
+    rewrite_scheduled_ = true;
+    job_cv_.notify_all();
+    return;
+  }
   const std::uint64_t pending = changes() - changes_at_save_.load();
   const std::int64_t since_save = now / 1000 - last_save_s_.load();
   // After a failed snapshot, try again only every 5 s (as Redis's CONFIG_BGSAVE_RETRY_DELAY).
@@ -596,7 +620,6 @@ void Persistence::cron_tick() {
   if (aof_on_.load() && cfg.auto_aof_rewrite_percentage > 0) {
     const std::uint64_t size = aof_base_size_ + aof_older_incrs_ + writer_.stats().file_size;
     const std::uint64_t base = aof_rewrite_base_ == 0 ? 1 : aof_rewrite_base_;
-    const bool retry_ok = last_rewrite_ok_ || now - last_rewrite_try_ms_ > 5000;
     if (size >= static_cast<std::uint64_t>(cfg.auto_aof_rewrite_min_size) && retry_ok &&
         (size - std::min(size, base)) * 100 / base >=
             static_cast<std::uint64_t>(cfg.auto_aof_rewrite_percentage)) {

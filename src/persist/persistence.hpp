@@ -84,8 +84,11 @@ class Persistence {
   using Replay = std::function<bool(std::span<const AofCommand>)>;
   /// Receives log lines: level 0 notice, 1 warning.
   using Logger = std::function<void(int level, const std::string&)>;
+  /// Opens a log file for appending (open_log_file; tests pass one whose disk fails on demand).
+  using LogOpener = std::function<std::unique_ptr<LogFile>(const std::string& path, int& err)>;
 
-  Persistence(store::Databases& dbs, PersistConfig config, Logger log);
+  Persistence(store::Databases& dbs, PersistConfig config, Logger log,
+              LogOpener open_log = open_log_file);
   ~Persistence();
   Persistence(const Persistence&) = delete;
   Persistence& operator=(const Persistence&) = delete;
@@ -172,6 +175,7 @@ class Persistence {
 
   store::Databases& dbs_;
   Logger log_;
+  LogOpener open_log_;
   AofWriter writer_;
   ExpiryObserver expiry_observer_;
 

@@ -441,7 +441,7 @@ TEST(AofWriter, PartialBytesThatCannotBeCutAreNotWrittenTwice) {
   EXPECT_EQ(disk->contents(), cmd);
 }
 
-TEST(AofWriter, AlwaysNeverAcknowledgesBeforeAnFsyncSucceeds) {
+TEST(AofWriter, AFailedFsyncIsClearedOnlyByCoveringItsFile) {
   auto disk = std::make_shared<FakeDisk>();
   disk->sync_error = EIO;
   StatusLog status;
@@ -451,16 +451,81 @@ TEST(AofWriter, AlwaysNeverAcknowledgesBeforeAnFsyncSucceeds) {
   const std::uint64_t lsn = w.append(0, set_cmd("k", "v"));
   Flag flag;
   w.when_durable(lsn, flag.setter());
-  ASSERT_TRUE(eventually([&] { return !w.stats().write_ok; }));
-  std::this_thread::sleep_for(200ms);  // Several failed retries.
-  EXPECT_FALSE(flag.set.load());
-  EXPECT_FALSE(w.durable(lsn));
+  ASSERT_TRUE(eventually([&] { return w.stats().fsync_failed; }));
+  EXPECT_FALSE(w.stats().write_ok);
   EXPECT_EQ(w.stats().last_errno, EIO);
   EXPECT_EQ(disk->contents(), select(0) + set_cmd("k", "v"));  // Written, not durable.
+  // The disk works again, but the failed fsync may have dropped those pages: a later fsync of
+  // the same file must not acknowledge them, so none is even tried.
   disk->set([](FakeDisk& d) { d.sync_error = 0; });
+  std::this_thread::sleep_for(4 * kFast.period);
+  EXPECT_FALSE(flag.set.load());
+  EXPECT_FALSE(w.durable(lsn));
+  EXPECT_FALSE(w.flush_and_sync());
+  EXPECT_EQ(disk->syncs, 0);
+
+  // A rewrite: a new file from the switch on, then a base that holds everything before it.
+  auto next = std::make_shared<FakeDisk>();
+  next->sync_error = EIO;  // The new file's disk fails too.
+  const std::uint64_t cut = w.rotate(fake(next));
+  EXPECT_EQ(cut, lsn);
+  const std::uint64_t after = w.append(0, set_cmd("k2", "v2"));
+  Flag after_flag;
+  w.when_durable(after, after_flag.setter());
+  w.covered(cut);
   ASSERT_TRUE(eventually([&] { return flag.set.load(); }));
+  EXPECT_TRUE(w.durable(lsn));
+  {
+    std::lock_guard lock(disk->mu);
+    EXPECT_TRUE(disk->closed);  // Closed without another fsync.
+    EXPECT_EQ(disk->syncs, 0);
+  }
+  // The new file's fsync fails in turn: covering the old switch does not clear that.
+  ASSERT_TRUE(eventually([&] { return next->contents() == select(0) + set_cmd("k2", "v2"); }));
+  ASSERT_TRUE(eventually([&] { return w.stats().fsync_failed; }));
+  w.covered(cut);
+  std::this_thread::sleep_for(2 * kFast.period);
+  EXPECT_TRUE(w.stats().fsync_failed);
+  EXPECT_FALSE(after_flag.set.load());
+
+  next->set([](FakeDisk& d) { d.sync_error = 0; });
+  auto third = std::make_shared<FakeDisk>();
+  const std::uint64_t cut2 = w.rotate(fake(third));
+  EXPECT_EQ(cut2, after);
+  w.covered(cut2);
+  ASSERT_TRUE(eventually([&] { return after_flag.set.load(); }));
   EXPECT_TRUE(w.stats().write_ok);
-  EXPECT_EQ(status.get(), (std::vector<std::pair<bool, int>>{{false, EIO}, {true, 0}}));
+  EXPECT_EQ(next->syncs, 0);
+  EXPECT_EQ(status.get(),
+            (std::vector<std::pair<bool, int>>{{false, EIO}, {true, 0}, {false, EIO}, {true, 0}}));
+  // Fsyncs resume on the newest file.
+  const std::uint64_t last = w.append(0, set_cmd("k3", "v3"));
+  Flag last_flag;
+  w.when_durable(last, last_flag.setter());
+  ASSERT_TRUE(eventually([&] { return last_flag.set.load(); }));
+  EXPECT_GE(third->syncs, 1);
+}
+
+TEST(AofWriter, CoveredBytesThatCouldNotBeWrittenAreNotWrittenLater) {
+  auto disk = std::make_shared<FakeDisk>();
+  disk->write_error = ENOSPC;
+  AofWriter w(FsyncPolicy::everysec, kFast);
+  w.open(fake(disk), 0);
+  const std::uint64_t lsn = w.append(0, set_cmd("k", "v"));
+  EXPECT_FALSE(w.try_write(lsn));
+  EXPECT_FALSE(w.stats().write_ok);
+  auto next = std::make_shared<FakeDisk>();
+  const std::uint64_t cut = w.rotate(fake(next));
+  const std::uint64_t after = w.append(0, set_cmd("k2", "v2"));
+  w.covered(cut);
+  EXPECT_TRUE(w.durable(lsn));
+  EXPECT_EQ(w.stats().buffer_length, after - cut);
+  ASSERT_TRUE(eventually([&] { return w.durable(after); }));
+  EXPECT_TRUE(w.stats().write_ok);
+  EXPECT_EQ(next->contents(), select(0) + set_cmd("k2", "v2"));
+  std::lock_guard lock(disk->mu);
+  EXPECT_EQ(disk->data, "");  // Still full, and never written to again.
+  EXPECT_TRUE(disk->closed);
 }
 
 TEST(AofWriter, EverysecWritesWaitBehindAnFsyncSlowerThanTheLimit) {
