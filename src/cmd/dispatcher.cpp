@@ -170,12 +170,16 @@ void Dispatcher::dispatch(Session& session, std::span<const std::string_view> ar
   if (server_.persistence != nullptr && !session.loader && !persistence_allows(*spec, out)) return;
   session.last_cmd.store(spec, std::memory_order_relaxed);
   Call call{server_, session, args, out, *spec};
+  const std::uint64_t lsn_before = persist::AofWriter::thread_lsn();
   if ((spec->flags & kWrite) != 0) {
     CommandLog log(server_.persistence, args);
     call.log = &log;
     spec->fn(call);
   } else {
-    spec->fn(call);
+    spec->fn(call);  // EXEC, SWAPDB ... log too.
+  }
+  if (const std::uint64_t lsn = persist::AofWriter::thread_lsn(); lsn != lsn_before) {
+    session.log_lsn = lsn;
   }
   server_.stats.add(kStatCommands);  // After the call, so INFO does not count itself.
 }
@@ -197,26 +201,35 @@ bool Dispatcher::persistence_allows(const CommandSpec& spec, proto::ReplyWriter&
   return true;
 }
 
-bool Dispatcher::replies_logged() const {
-  const persist::Persistence* p = server_.persistence;
-  return p == nullptr || p->writer().durable(persist::AofWriter::thread_lsn());
+// While the log is healthy, every write appended so far: the replies could show any of them, and
+// Redis too sends no reply before its event-loop iteration's writes are in the log. While it is
+// failing, only the client's own writes, so reads go on (as in Redis, which then even
+// acknowledges writes that are not in the log).
+std::uint64_t Dispatcher::reply_lsn(const Session& session) const {
+  const persist::AofWriter& w = server_.persistence->writer();
+  return w.healthy() ? w.appended() : session.log_lsn;
 }
 
-bool Dispatcher::replies_ready() {
+bool Dispatcher::replies_logged(const Session& session) const {
+  const persist::Persistence* p = server_.persistence;
+  return p == nullptr || p->writer().durable(reply_lsn(session));
+}
+
+bool Dispatcher::replies_ready(const Session& session) {
   persist::Persistence* p = server_.persistence;
   if (p == nullptr) return true;
   persist::AofWriter& w = p->writer();
-  const std::uint64_t lsn = persist::AofWriter::thread_lsn();
+  const std::uint64_t lsn = reply_lsn(session);
   return w.durable(lsn) || w.try_write(lsn);
 }
 
-void Dispatcher::when_replies_ready(std::function<void()> resume) {
+void Dispatcher::when_replies_ready(const Session& session, std::function<void()> resume) {
   persist::Persistence* p = server_.persistence;
   if (p == nullptr) {
     resume();
     return;
   }
-  p->writer().when_durable(persist::AofWriter::thread_lsn(), std::move(resume));
+  p->writer().when_durable(reply_lsn(session), std::move(resume));
 }
 
 // Inside MULTI: a command that cannot run is refused now and dooms the transaction (EXECABORT);

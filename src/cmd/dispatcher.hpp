@@ -1,6 +1,7 @@
 // The command table and the dispatcher: lookup, arity, errors and stats for every command.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -58,17 +59,19 @@ class Dispatcher {
   /// Runs the command in `args` (non-empty) for `session` and writes its reply to `out`.
   void dispatch(Session& session, std::span<const std::string_view> args, proto::ReplyWriter& out);
 
-  /// Whether the replies this thread has written so far may be sent without any I/O (see
-  /// replies_ready): true when nothing they acknowledge is waiting for the log.
-  bool replies_logged() const;
-  /// Whether the replies this thread has written so far may be sent: every write they
-  /// acknowledge is in the log as far as the fsync policy requires (handed to the OS; with
-  /// appendfsync always, fsynced too). May write the log (group write); never waits for an fsync.
-  bool replies_ready();
+  /// Whether `session`'s replies written so far may be sent without any I/O (see
+  /// replies_ready): true when nothing they acknowledge or show is waiting for the log.
+  bool replies_logged(const Session& session) const;
+  /// Whether `session`'s replies written so far may be sent: the log holds, as far as the fsync
+  /// policy requires (handed to the OS; with appendfsync always, fsynced too), every write they
+  /// could acknowledge or show: while the log is healthy, every write appended so far by any
+  /// thread; while writes or fsyncs fail, the session's own (so reads go on). May write the log
+  /// (group write); never waits for an fsync.
+  bool replies_ready(const Session& session);
   /// After replies_ready() returned false: calls `resume` once those replies may be sent, on the
   /// log writer's thread (or at once on the caller's, if they already may). `resume` must be
   /// quick and must not call back into the dispatcher.
-  void when_replies_ready(std::function<void()> resume);
+  void when_replies_ready(const Session& session, std::function<void()> resume);
 
   /// Forgets `session`'s transaction and WATCHes; the connection calls it before the session
   /// goes away.
@@ -79,6 +82,8 @@ class Dispatcher {
 
  private:
   bool persistence_allows(const CommandSpec& spec, proto::ReplyWriter& out);
+  // The log position that a session's replies wait for (see replies_ready).
+  std::uint64_t reply_lsn(const Session& session) const;
   void queue(Session& session, std::span<const std::string_view> args, const CommandSpec* spec,
              const std::string& error, proto::ReplyWriter& out);
 

@@ -147,7 +147,7 @@ void Connection::serve() {
     close();
     return;
   }
-  if (!dispatcher_.replies_logged()) {
+  if (!dispatcher_.replies_logged(session_)) {
     waiting_log_ = true;
     park_.store(kResume, std::memory_order_relaxed);  // Until write_log() decides.
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_log(); });
@@ -165,7 +165,7 @@ void Connection::serve() {
 // posts on_logged. While parked, this thread touches neither pending_ nor the socket's writes,
 // and parked_self_ keeps the connection alive for the writer.
 void Connection::write_log() {
-  if (dispatcher_.replies_ready()) {
+  if (dispatcher_.replies_ready(session_)) {
     on_logged();
     return;
   }
@@ -178,7 +178,7 @@ void Connection::write_log() {
   parked_self_ = shared_from_this();
   // Work for the event loop, so a graceful shutdown waits for on_logged.
   parked_work_ = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
-  dispatcher_.when_replies_ready([this, lend] { on_durable(lend); });
+  dispatcher_.when_replies_ready(session_, [this, lend] { on_durable(lend); });
 }
 
 // On the log writer's thread (or this one, if the log caught up meanwhile).

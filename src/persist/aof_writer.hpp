@@ -107,6 +107,14 @@ class AofWriter {
   std::uint64_t append(int db, std::string_view resp);
   /// The LSN of the calling thread's last append, on any writer (0 if none).
   static std::uint64_t thread_lsn();
+  /// The LSN just past every byte appended so far, by any thread. A change to the store is
+  /// appended before it becomes visible, so this covers every write a reply could show.
+  std::uint64_t appended() const { return appended_lsn_.load(std::memory_order_acquire); }
+  /// False while writes or fsyncs fail (stats().write_ok, with two loads).
+  bool healthy() const {
+    return !write_failed_.load(std::memory_order_relaxed) &&
+           !fsync_failed_.load(std::memory_order_relaxed);
+  }
   /// Whether every byte up to `lsn` may be acknowledged: written (everysec, no), written and
   /// fsynced (always). True for lsn 0, and for every LSN once a close() has succeeded.
   bool durable(std::uint64_t lsn) const;

@@ -1,11 +1,15 @@
-// A log whose fsync fails: writes get MISCONF while reads go on, and the writes the failed fsync
-// covered are acknowledged only once a rewrite has put them in a new base (never by a later fsync
-// of the same file), after which writes resume; a restart finds every acknowledged write.
+// The log on a disk that misbehaves. An fsync that fails: writes get MISCONF while reads go on,
+// and the writes the failed fsync covered are acknowledged only once a rewrite has put them in a
+// new base (never by a later fsync of the same file), after which writes resume; a restart finds
+// every acknowledged write. An fsync that stalls: no reply that could show a write, on any
+// thread, is sent before that write is fsynced.
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "cmd_harness.hpp"
@@ -18,10 +22,28 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A real log file whose fsync fails with EIO while `fail` is set.
+// A real log file whose fsync fails with EIO while `fail` is set, and waits while `stall` is;
+// whose writes fail with ENOSPC while `full` is.
 struct FailingDisk {
   std::atomic<bool> fail{false};
+  std::atomic<bool> full{false};
   std::atomic<int> failed_syncs{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stall = false;  // Under mu.
+  int stalled = 0;     // fsyncs waiting, under mu.
+
+  void set_stall(bool on) {
+    {
+      std::lock_guard lock(mu);
+      stall = on;
+    }
+    cv.notify_all();
+  }
+  int stalled_syncs() {
+    std::lock_guard lock(mu);
+    return stalled;
+  }
 };
 
 class FailingFile final : public persist::LogFile {
@@ -29,9 +51,19 @@ class FailingFile final : public persist::LogFile {
   FailingFile(std::unique_ptr<persist::LogFile> file, FailingDisk& disk)
       : file_(std::move(file)), disk_(disk) {}
   std::int64_t write(const char* data, std::size_t n, int& err) override {
+    if (disk_.full.load()) {
+      err = ENOSPC;
+      return -1;
+    }
     return file_->write(data, n, err);
   }
   bool sync(int& err) override {
+    {
+      std::unique_lock lock(disk_.mu);
+      ++disk_.stalled;
+      disk_.cv.wait(lock, [&] { return !disk_.stall; });
+      --disk_.stalled;
+    }
     if (disk_.fail.load()) {
       disk_.failed_syncs.fetch_add(1);
       err = EIO;
@@ -56,9 +88,9 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
   return true;
 }
 
-class LogFailureTest : public CmdTest {
+class LogDiskTest : public CmdTest {
  protected:
-  LogFailureTest() {
+  LogDiskTest() {
     std::string tmpl = (fs::temp_directory_path() / "kvd-logfail-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
@@ -76,15 +108,15 @@ class LogFailureTest : public CmdTest {
     persistence_->start();
     server_.persistence = persistence_.get();
   }
-  ~LogFailureTest() override {
+  ~LogDiskTest() override {
     persistence_->shutdown(false);
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 
-  // Whether the calling thread's last logged write may be acknowledged.
+  // Whether every write logged so far may be acknowledged.
   bool last_write_durable() {
-    return persistence_->writer().durable(persist::AofWriter::thread_lsn());
+    return persistence_->writer().durable(persistence_->writer().appended());
   }
   std::string info_persistence() { return payload(run({"info", "persistence"})); }
 
@@ -94,14 +126,14 @@ class LogFailureTest : public CmdTest {
   std::unique_ptr<persist::Persistence> persistence_;
 };
 
-TEST_F(LogFailureTest, AlwaysAcknowledgesWritesAFailedFsyncCoveredOnlyThroughARewrite) {
+TEST_F(LogDiskTest, AlwaysAcknowledgesWritesAFailedFsyncCoveredOnlyThroughARewrite) {
   const std::string misconf = err("MISCONF Errors writing to the AOF file: Input/output error");
   EXPECT_EQ(run({"set", "a", "1"}), simple("OK"));
   ASSERT_TRUE(eventually([&] { return last_write_durable(); }));
 
   disk_.fail = true;                                // From here on every fsync of the log fails.
   EXPECT_EQ(run({"set", "b", "2"}), simple("OK"));  // A connection would park this reply.
-  const std::uint64_t b_lsn = persist::AofWriter::thread_lsn();
+  const std::uint64_t b_lsn = persistence_->writer().appended();
   ASSERT_TRUE(eventually([&] { return disk_.failed_syncs.load() > 0; }));
   // Reads go on; writes are refused until the log is safe again.
   EXPECT_EQ(run({"get", "a"}), bulk("1"));
@@ -145,11 +177,60 @@ TEST_F(LogFailureTest, AlwaysAcknowledgesWritesAFailedFsyncCoveredOnlyThroughARe
   EXPECT_EQ(value("d"), "4");
 }
 
-TEST_F(LogFailureTest, AFailedFsyncJustBeforeShutdownStillEndsInABase) {
+// Redis sends no reply before the fsync of every write made in the same event-loop iteration,
+// so no client can read a write that a crash would lose. kvd's replies wait for every write
+// appended to the log before them, on whichever thread it was made.
+TEST_F(LogDiskTest, AlwaysHoldsBackReadsOfAWriteNotYetFsyncedOnAnyThread) {
+  EXPECT_EQ(run({"set", "k", "old"}), simple("OK"));
+  ASSERT_TRUE(eventually([&] { return dispatcher_.replies_logged(session()); }));
+  disk_.set_stall(true);
+  EXPECT_EQ(run({"set", "k", "new"}), simple("OK"));
+  ASSERT_TRUE(eventually([&] { return disk_.stalled_syncs() > 0; }));
+  TestClient& reader = connect("127.0.0.1:50000");
+  std::string seen;
+  bool sendable = true;
+  std::thread other([&] {  // Another event loop's thread, which made no write itself.
+    seen = run_as(reader, {"get", "k"});
+    sendable =
+        dispatcher_.replies_logged(reader.session) || dispatcher_.replies_ready(reader.session);
+  });
+  other.join();
+  EXPECT_EQ(seen, bulk("new"));
+  EXPECT_FALSE(sendable) << "a reply showing an unsynced write could be sent";
+  disk_.set_stall(false);
+  bool later = false;
+  std::thread again(
+      [&] { later = eventually([&] { return dispatcher_.replies_logged(reader.session); }); });
+  again.join();
+  EXPECT_TRUE(later);
+}
+
+// While the log cannot be written, replies wait only for their own client's writes: another
+// client's reads go on, on the same thread too.
+TEST_F(LogDiskTest, AFullDiskHoldsBackOnlyTheRepliesOfTheWritesItStopped) {
+  TestClient& reader = connect("127.0.0.1:50001");
+  EXPECT_EQ(run_as(reader, {"set", "r", "1"}), simple("OK"));
+  ASSERT_TRUE(eventually([&] { return dispatcher_.replies_logged(reader.session); }));
+  disk_.full = true;
+  EXPECT_EQ(run({"set", "k", "v"}), simple("OK"));  // In memory, not in the log.
+  ASSERT_TRUE(eventually([&] { return !persistence_->writer().healthy(); }));
+  EXPECT_FALSE(dispatcher_.replies_logged(session()));
+  EXPECT_FALSE(dispatcher_.replies_ready(session()));
+  EXPECT_EQ(run_as(reader, {"get", "r"}), bulk("1"));
+  EXPECT_TRUE(dispatcher_.replies_logged(reader.session));
+  EXPECT_EQ(run_as(reader, {"set", "r", "2"}),
+            err("MISCONF Errors writing to the AOF file: No space left on device"));
+  EXPECT_TRUE(dispatcher_.replies_logged(reader.session));
+  disk_.full = false;
+  ASSERT_TRUE(eventually([&] { return dispatcher_.replies_logged(session()); }));
+  EXPECT_TRUE(persistence_->writer().healthy());
+}
+
+TEST_F(LogDiskTest, AFailedFsyncJustBeforeShutdownStillEndsInABase) {
   EXPECT_EQ(run({"set", "a", "1"}), simple("OK"));
   disk_.fail = true;
   EXPECT_EQ(run({"set", "b", "2"}), simple("OK"));
-  const std::uint64_t b_lsn = persist::AofWriter::thread_lsn();
+  const std::uint64_t b_lsn = persistence_->writer().appended();
   ASSERT_TRUE(eventually([&] { return disk_.failed_syncs.load() > 0; }));
   disk_.fail = false;
   // Whether the cron's rewrite or shutdown's own got there first, `b` is in a base by then:
