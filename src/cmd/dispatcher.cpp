@@ -178,8 +178,14 @@ void Dispatcher::dispatch(Session& session, std::span<const std::string_view> ar
   } else {
     spec->fn(call);  // EXEC, SWAPDB ... log too.
   }
-  if (const std::uint64_t lsn = persist::AofWriter::thread_lsn(); lsn != lsn_before) {
-    session.log_lsn = lsn;
+  if (server_.persistence != nullptr) {
+    const persist::AofWriter& w = server_.persistence->writer();
+    if (const std::uint64_t lsn = persist::AofWriter::thread_lsn(); lsn != lsn_before) {
+      session.log_lsn = lsn;
+    }
+    // Every write this reply could show was appended by now (a change is appended before it
+    // becomes visible).
+    session.reply_lsn = w.appended();
   }
   server_.stats.add(kStatCommands);  // After the call, so INFO does not count itself.
 }
@@ -201,26 +207,23 @@ bool Dispatcher::persistence_allows(const CommandSpec& spec, proto::ReplyWriter&
   return true;
 }
 
-// While the log is healthy, every write appended so far: the replies could show any of them, and
-// Redis too sends no reply before its event-loop iteration's writes are in the log. While it is
-// failing, only the client's own writes, so reads go on (as in Redis, which then even
-// acknowledges writes that are not in the log).
-std::uint64_t Dispatcher::reply_lsn(const Session& session) const {
-  const persist::AofWriter& w = server_.persistence->writer();
-  return w.healthy() ? w.appended() : session.log_lsn;
-}
-
+// A session's replies wait for every write appended by the end of its last command, on any
+// thread: they could show any of them, and Redis too sends no reply before its event-loop
+// iteration's writes are in the log. While the log fails, only for the client's own writes, so
+// reads go on (as in Redis, which then even acknowledges writes that are not in the log). The
+// target is fixed when the command ends, so later writes of other clients never hold it back.
 bool Dispatcher::replies_logged(const Session& session) const {
   const persist::Persistence* p = server_.persistence;
-  return p == nullptr || p->writer().durable(reply_lsn(session));
+  return p == nullptr || p->writer().ready(session.reply_lsn, session.log_lsn);
 }
 
 bool Dispatcher::replies_ready(const Session& session) {
   persist::Persistence* p = server_.persistence;
   if (p == nullptr) return true;
   persist::AofWriter& w = p->writer();
-  const std::uint64_t lsn = reply_lsn(session);
-  return w.durable(lsn) || w.try_write(lsn);
+  if (w.ready(session.reply_lsn, session.log_lsn)) return true;
+  w.try_write(session.reply_lsn);  // A write that fails lets ready() fall back to log_lsn.
+  return w.ready(session.reply_lsn, session.log_lsn);
 }
 
 void Dispatcher::when_replies_ready(const Session& session, std::function<void()> resume) {
@@ -229,7 +232,7 @@ void Dispatcher::when_replies_ready(const Session& session, std::function<void()
     resume();
     return;
   }
-  p->writer().when_durable(reply_lsn(session), std::move(resume));
+  p->writer().when_ready(session.reply_lsn, session.log_lsn, std::move(resume));
 }
 
 // Inside MULTI: a command that cannot run is refused now and dooms the transaction (EXECABORT);

@@ -64,9 +64,9 @@ class Dispatcher {
   bool replies_logged(const Session& session) const;
   /// Whether `session`'s replies written so far may be sent: the log holds, as far as the fsync
   /// policy requires (handed to the OS; with appendfsync always, fsynced too), every write they
-  /// could acknowledge or show: while the log is healthy, every write appended so far by any
-  /// thread; while writes or fsyncs fail, the session's own (so reads go on). May write the log
-  /// (group write); never waits for an fsync.
+  /// could acknowledge or show: while the log is healthy, every write appended by any thread by
+  /// the end of the session's last command; while writes or fsyncs fail, the session's own (so
+  /// reads go on). May write the log (group write); never waits for an fsync.
   bool replies_ready(const Session& session);
   /// After replies_ready() returned false: calls `resume` once those replies may be sent, on the
   /// log writer's thread (or at once on the caller's, if they already may). `resume` must be
@@ -82,8 +82,6 @@ class Dispatcher {
 
  private:
   bool persistence_allows(const CommandSpec& spec, proto::ReplyWriter& out);
-  // The log position that a session's replies wait for (see replies_ready).
-  std::uint64_t reply_lsn(const Session& session) const;
   void queue(Session& session, std::span<const std::string_view> args, const CommandSpec* spec,
              const std::string& error, proto::ReplyWriter& out);
 

@@ -45,6 +45,7 @@ struct Session {
   bool loader = false;             ///< Replays the log at start: runs while loading, never refused.
   Transaction txn;                 ///< Owner only: MULTI/EXEC and WATCH.
   std::uint64_t log_lsn = 0;       ///< Owner only: log position just past its last write (0: none).
+  std::uint64_t reply_lsn = 0;     ///< Owner only: log position at its last command's end.
 
   std::string name;      ///< shared: CLIENT SETNAME.
   std::string lib_name;  ///< shared: CLIENT SETINFO LIB-NAME.

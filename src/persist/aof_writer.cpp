@@ -188,14 +188,15 @@ bool AofWriter::try_write(std::uint64_t lsn) {
   return durable(lsn);
 }
 
-void AofWriter::when_durable(std::uint64_t lsn, std::function<void()> done) {
+void AofWriter::when_ready(std::uint64_t lsn, std::uint64_t own, std::function<void()> done) {
   bool queued = false;
-  if (!durable(lsn)) {
+  if (!ready(lsn, own)) {
     std::lock_guard lock(wait_mu_);
-    // Checked again under the lock: the writer advances the LSNs before it takes wait_mu_ to
-    // scan the waiters, so either it sees this waiter or this sees its progress.
-    if (!durable(lsn)) {
-      waiters_.push_back({lsn, std::move(done)});
+    // Checked again under the lock: the writer advances the LSNs (and sets a failure) before it
+    // takes wait_mu_ to scan the waiters, so either it sees this waiter or this sees its
+    // progress.
+    if (!ready(lsn, own)) {
+      waiters_.push_back({lsn, own, std::move(done)});
       wake_ = true;
       queued = true;
     }
@@ -242,6 +243,7 @@ void AofWriter::covered(std::uint64_t lsn) {
     if (lsn > synced_lsn_.load(std::memory_order_relaxed)) {
       synced_lsn_.store(lsn, std::memory_order_release);
     }
+    write_retry_at_ns_.store(0, std::memory_order_relaxed);  // If still failing: retry at once.
     cleared = failed_file_ != nullptr && failed_file_ != file_ &&
               std::none_of(retiring_.begin(), retiring_.end(),
                            [&](const Retired& r) { return r.file == failed_file_; });
@@ -344,7 +346,7 @@ void AofWriter::complete_waiters() {
     std::lock_guard lock(wait_mu_);
     auto keep = waiters_.begin();
     for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-      if (durable(it->lsn)) {
+      if (this->ready(it->lsn, it->own)) {
         ready.push_back(std::move(it->done));
       } else {
         if (keep != it) *keep = std::move(*it);
@@ -357,16 +359,18 @@ void AofWriter::complete_waiters() {
 }
 
 void AofWriter::set_status(std::atomic<bool>& failed_flag, bool failed, int err) {
-  std::lock_guard lock(status_mu_);
-  const auto ok = [this] {
-    return !write_failed_.load(std::memory_order_relaxed) &&
-           !fsync_failed_.load(std::memory_order_relaxed);
-  };
-  const bool was_ok = ok();
-  if (failed) last_errno_.store(err, std::memory_order_relaxed);
-  failed_flag.store(failed, std::memory_order_release);
-  const bool is_ok = ok();
-  if (was_ok != is_ok && status_cb_) status_cb_(is_ok, is_ok ? 0 : err);
+  bool went_bad;
+  {
+    std::lock_guard lock(status_mu_);
+    const bool was_ok = healthy();
+    if (failed) last_errno_.store(err, std::memory_order_relaxed);
+    failed_flag.store(failed, std::memory_order_release);
+    const bool is_ok = healthy();
+    if (was_ok != is_ok && status_cb_) status_cb_(is_ok, is_ok ? 0 : err);
+    went_bad = was_ok && !is_ok;
+  }
+  // Waiters that wait only for their own writes while the log fails may go now (ready()).
+  if (went_bad) wake();
 }
 
 // ---- Writing.

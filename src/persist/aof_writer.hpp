@@ -118,6 +118,12 @@ class AofWriter {
   /// Whether every byte up to `lsn` may be acknowledged: written (everysec, no), written and
   /// fsynced (always). True for lsn 0, and for every LSN once a close() has succeeded.
   bool durable(std::uint64_t lsn) const;
+  /// Whether a reply that could show every write up to `lsn`, and acknowledges its own client's
+  /// writes up to `own` (<= lsn), may be sent: durable(lsn), or while writes or fsyncs fail,
+  /// durable(own), so that a failing log holds back only its own writers' replies.
+  bool ready(std::uint64_t lsn, std::uint64_t own) const {
+    return durable(lsn) || (!healthy() && durable(own));
+  }
   /// everysec and no: writes everything pending from the calling thread (one write() for all
   /// threads' appends: group write) and returns durable(lsn). Returns false without writing in
   /// always mode, while writes are failing (the writer thread retries them), or while an fsync
@@ -129,7 +135,12 @@ class AofWriter {
   /// fsyncs once for all waiters: group commit) or in close(). After a failed fsync, a waiter
   /// for bytes it covered is called only once covered() includes them. done() must be quick,
   /// must not throw and must not call back into the writer.
-  void when_durable(std::uint64_t lsn, std::function<void()> done);
+  void when_durable(std::uint64_t lsn, std::function<void()> done) {
+    when_ready(lsn, lsn, std::move(done));
+  }
+  /// As when_durable, once ready(lsn, own) holds; a failure of the log makes the writer thread
+  /// check its waiters again at once.
+  void when_ready(std::uint64_t lsn, std::uint64_t own, std::function<void()> done);
   /// Switches files at the current end of the buffer: bytes appended before go to the current
   /// file (which the writer writes, fsyncs and closes), bytes after go to `next` (empty, no
   /// database selected). No I/O and no wait for I/O: callable under every store lock. Ignored
@@ -167,6 +178,7 @@ class AofWriter {
   };
   struct Waiter {
     std::uint64_t lsn;
+    std::uint64_t own;
     std::function<void()> done;
   };
 

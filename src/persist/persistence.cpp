@@ -595,13 +595,19 @@ void Persistence::cron_tick() {
   // After a failed rewrite, the next one waits 5 s (automatic or not).
   const bool retry_ok = last_rewrite_ok_ || now - last_rewrite_try_ms_ > 5000;
   // A failed fsync may have lost bytes of the log that a later fsync cannot bring back; a new
-  // base written from memory can. At most once a second while fsyncs keep failing.
-  if (aof_on_.load() && writer_.stats().fsync_failed && retry_ok &&
-      now - last_rewrite_try_ms_ >= 1000) {
-    log_(1, "Rewriting the AOF: an fsync of it failed, so its last writes may not be on disk");
-    rewrite_scheduled_ = true;
-    job_cv_.notify_all();
-    return;
+  // base written from memory can. While fsyncs keep failing after rewrites that succeed, the
+  // next one waits 1 s, 2 s, 4 s ... up to a minute; a minute without one starts over.
+  if (aof_on_.load() && retry_ok && writer_.stats().fsync_failed) {
+    if (now - last_rewrite_try_ms_ > 60000) fsync_rewrites_in_a_row_ = 0;
+    const std::int64_t wait = std::min<std::int64_t>(
+        60000, 1000LL << std::min<std::uint64_t>(fsync_rewrites_in_a_row_, 6));
+    if (now - last_rewrite_try_ms_ >= wait) {
+      ++fsync_rewrites_in_a_row_;
+      log_(1, "Rewriting the AOF: an fsync of it failed, so its last writes may not be on disk");
+      rewrite_scheduled_ = true;
+      job_cv_.notify_all();
+      return;
+    }
   }
   const std::uint64_t pending = changes() - changes_at_save_.load();
   const std::int64_t since_save = now / 1000 - last_save_s_.load();

@@ -176,6 +176,14 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
   }
   PersistConfig next = config();
   if (!set_config_value(next, name, value, error)) return false;
+  if (name == "appendonly" && !next.appendonly && aof_on() && writer_.stats().fsync_failed) {
+    // The writes that fsync covered are safe only once a rewrite puts them in a new base (which
+    // the cron thread is trying); a closed log could never acknowledge them.
+    error =
+        "the last fsync of the AOF failed and a rewrite is repairing it; try again once "
+        "INFO persistence shows aof_last_write_status:ok";
+    return false;
+  }
   if (!apply) return true;
   if (name == "appendonly" && next.appendonly != aof_on()) {
     if (next.appendonly) {

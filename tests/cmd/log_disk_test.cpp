@@ -27,6 +27,7 @@ using namespace std::chrono_literals;
 struct FailingDisk {
   std::atomic<bool> fail{false};
   std::atomic<bool> full{false};
+  std::atomic<bool> refuse_open{false};  // Opening a log file fails with EIO.
   std::atomic<int> failed_syncs{0};
   std::mutex mu;
   std::condition_variable cv;
@@ -100,6 +101,10 @@ class LogDiskTest : public CmdTest {
     persistence_ = std::make_unique<persist::Persistence>(
         dbs_, config_, [](int, const std::string&) {},
         [this](const std::string& path, int& err) -> std::unique_ptr<persist::LogFile> {
+          if (disk_.refuse_open.load()) {
+            err = EIO;
+            return nullptr;
+          }
           auto file = persist::open_log_file(path, err);
           if (file == nullptr) return nullptr;
           return std::make_unique<FailingFile>(std::move(file), disk_);
@@ -224,6 +229,42 @@ TEST_F(LogDiskTest, AFullDiskHoldsBackOnlyTheRepliesOfTheWritesItStopped) {
   disk_.full = false;
   ASSERT_TRUE(eventually([&] { return dispatcher_.replies_logged(session()); }));
   EXPECT_TRUE(persistence_->writer().healthy());
+}
+
+// A reply waits for the writes appended by the end of its own command, not for those other
+// clients append while it waits (else steady writers elsewhere could hold it back forever).
+TEST_F(LogDiskTest, AReplyWaitsOnlyForWritesAppendedBeforeItsCommandEnded) {
+  TestClient& reader = connect("127.0.0.1:50002");
+  EXPECT_EQ(run({"set", "k", "1"}), simple("OK"));
+  disk_.set_stall(true);
+  EXPECT_EQ(run({"set", "k", "2"}), simple("OK"));
+  EXPECT_EQ(run_as(reader, {"get", "k"}), bulk("2"));  // Shows the unsynced write: waits.
+  EXPECT_FALSE(dispatcher_.replies_logged(reader.session));
+  disk_.set_stall(false);
+  ASSERT_TRUE(eventually([&] { return dispatcher_.replies_logged(reader.session); }));
+  disk_.set_stall(true);
+  EXPECT_EQ(run({"set", "k", "3"}), simple("OK"));  // After the reader's command.
+  EXPECT_FALSE(dispatcher_.replies_logged(session()));
+  EXPECT_TRUE(dispatcher_.replies_logged(reader.session));
+  disk_.set_stall(false);
+}
+
+// Turning the log off would leave the writes of a failed fsync unacknowledgeable: refused until
+// a rewrite has repaired it.
+TEST_F(LogDiskTest, AppendonlyNoIsRefusedWhileAFailedFsyncIsUnrepaired) {
+  disk_.refuse_open = true;  // So every rewrite fails.
+  disk_.fail = true;
+  EXPECT_EQ(run({"set", "k", "v"}), simple("OK"));
+  ASSERT_TRUE(eventually([&] { return persistence_->writer().stats().fsync_failed; }));
+  std::string error;
+  EXPECT_FALSE(persistence_->configure("appendonly", "no", true, error));
+  EXPECT_EQ(error,
+            "the last fsync of the AOF failed and a rewrite is repairing it; try again once INFO "
+            "persistence shows aof_last_write_status:ok");
+  EXPECT_TRUE(persistence_->aof_on());
+  EXPECT_TRUE(persistence_->configure("appendfsync", "everysec", true, error)) << error;
+  disk_.refuse_open = false;
+  disk_.fail = false;
 }
 
 TEST_F(LogDiskTest, AFailedFsyncJustBeforeShutdownStillEndsInABase) {

@@ -506,7 +506,7 @@ TEST(AofWriter, AFailedFsyncIsClearedOnlyByCoveringItsFile) {
 TEST(AofWriter, CoveredBytesThatCouldNotBeWrittenAreNotWrittenLater) {
   auto disk = std::make_shared<FakeDisk>();
   disk->write_error = ENOSPC;
-  AofWriter w(FsyncPolicy::everysec, kFast);
+  AofWriter w(FsyncPolicy::everysec, kNoTicks);  // Recovers without waiting for a retry period.
   w.open(fake(disk), 0);
   const std::uint64_t lsn = w.append(0, set_cmd("k", "v"));
   EXPECT_FALSE(w.try_write(lsn));
@@ -523,6 +523,29 @@ TEST(AofWriter, CoveredBytesThatCouldNotBeWrittenAreNotWrittenLater) {
   std::lock_guard lock(disk->mu);
   EXPECT_EQ(disk->data, "");  // Still full, and never written to again.
   EXPECT_TRUE(disk->closed);
+}
+
+TEST(AofWriter, AFailingLogReleasesWaitersThatNeedOnlyTheirOwnWrites) {
+  auto disk = std::make_shared<FakeDisk>();
+  disk->block_sync = true;
+  AofWriter w(FsyncPolicy::always, kNoTicks);
+  w.open(fake(disk), 0);
+  const std::uint64_t own = w.append(0, set_cmd("mine", "1"));
+  disk->set([](FakeDisk& d) { d.block_sync = false; });
+  Flag own_synced;
+  w.when_durable(own, own_synced.setter());
+  ASSERT_TRUE(eventually([&] { return own_synced.set.load(); }));
+  disk->set([](FakeDisk& d) { d.sync_error = EIO; });
+  const std::uint64_t other = w.append(0, set_cmd("theirs", "2"));
+  Flag reader, writer;
+  w.when_ready(other, own, reader.setter());  // Could show `theirs`; wrote only `mine`.
+  w.when_ready(other, other, writer.setter());
+  ASSERT_TRUE(eventually([&] { return reader.set.load(); }));  // Released by the failure.
+  EXPECT_FALSE(w.stats().write_ok);
+  EXPECT_TRUE(w.ready(other, own));
+  EXPECT_FALSE(w.ready(other, other));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(writer.set.load());
 }
 
 TEST(AofWriter, EverysecWritesWaitBehindAnFsyncSlowerThanTheLimit) {
