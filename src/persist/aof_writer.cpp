@@ -311,6 +311,9 @@ std::int64_t AofWriter::cycle() {
       now >= write_retry_at_ns_.load(std::memory_order_relaxed)) {
     write_pending();
   }
+  // everysec and no: a write is enough, so waiters (held back by a slow fsync, or by failing
+  // writes) go now rather than after the fsync below.
+  if (p != FsyncPolicy::always) complete_waiters();
   if (!fsync_failed_.load(std::memory_order_acquire)) {
     const bool current =
         p == FsyncPolicy::always || (p == FsyncPolicy::everysec &&

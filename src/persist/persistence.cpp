@@ -596,13 +596,16 @@ void Persistence::cron_tick() {
   const bool retry_ok = last_rewrite_ok_ || now - last_rewrite_try_ms_ > 5000;
   // A failed fsync may have lost bytes of the log that a later fsync cannot bring back; a new
   // base written from memory can. While fsyncs keep failing after rewrites that succeed, the
-  // next one waits 1 s, 2 s, 4 s ... up to a minute; a minute without one starts over.
-  if (aof_on_.load() && retry_ok && writer_.stats().fsync_failed) {
-    if (now - last_rewrite_try_ms_ > 60000) fsync_rewrites_in_a_row_ = 0;
-    const std::int64_t wait = std::min<std::int64_t>(
-        60000, 1000LL << std::min<std::uint64_t>(fsync_rewrites_in_a_row_, 6));
+  // next one waits 1 s, 2 s, 4 s ... up to a minute (ten minutes without one start over); after
+  // a rewrite that failed, 5 s.
+  if (aof_on_.load() && writer_.stats().fsync_failed) {
+    if (now - last_rewrite_try_ms_ > 600000) fsync_rewrites_in_a_row_ = 0;
+    const std::int64_t wait = last_rewrite_ok_
+                                  ? std::min<std::int64_t>(60000, 1000LL << std::min<std::uint64_t>(
+                                                                      fsync_rewrites_in_a_row_, 6))
+                                  : 5000;
     if (now - last_rewrite_try_ms_ >= wait) {
-      ++fsync_rewrites_in_a_row_;
+      if (last_rewrite_ok_) ++fsync_rewrites_in_a_row_;
       log_(1, "Rewriting the AOF: an fsync of it failed, so its last writes may not be on disk");
       rewrite_scheduled_ = true;
       job_cv_.notify_all();

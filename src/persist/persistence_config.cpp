@@ -176,7 +176,9 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
   }
   PersistConfig next = config();
   if (!set_config_value(next, name, value, error)) return false;
-  if (name == "appendonly" && !next.appendonly && aof_on() && writer_.stats().fsync_failed) {
+  // Decided when CONFIG SET checks its values (apply false), so that applying cannot fail.
+  if (!apply && name == "appendonly" && !next.appendonly && aof_on() &&
+      writer_.policy() == FsyncPolicy::always && writer_.stats().fsync_failed) {
     // The writes that fsync covered are safe only once a rewrite puts them in a new base (which
     // the cron thread is trying); a closed log could never acknowledge them.
     error =

@@ -256,13 +256,12 @@ TEST_F(LogDiskTest, AppendonlyNoIsRefusedWhileAFailedFsyncIsUnrepaired) {
   disk_.fail = true;
   EXPECT_EQ(run({"set", "k", "v"}), simple("OK"));
   ASSERT_TRUE(eventually([&] { return persistence_->writer().stats().fsync_failed; }));
-  std::string error;
-  EXPECT_FALSE(persistence_->configure("appendonly", "no", true, error));
-  EXPECT_EQ(error,
-            "the last fsync of the AOF failed and a rewrite is repairing it; try again once INFO "
-            "persistence shows aof_last_write_status:ok");
+  EXPECT_EQ(run({"config", "set", "appendfsync", "always", "appendonly", "no"}),
+            err("ERR CONFIG SET failed (possibly related to argument 'appendonly') - the last "
+                "fsync of the AOF failed and a rewrite is repairing it; try again once INFO "
+                "persistence shows aof_last_write_status:ok"));
   EXPECT_TRUE(persistence_->aof_on());
-  EXPECT_TRUE(persistence_->configure("appendfsync", "everysec", true, error)) << error;
+  EXPECT_EQ(run({"config", "get", "appendonly"}), array({bulk("appendonly"), bulk("yes")}));
   disk_.refuse_open = false;
   disk_.fail = false;
 }

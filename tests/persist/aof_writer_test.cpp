@@ -38,6 +38,7 @@ struct FakeDisk {
   int sync_error = 0;                                           // Fail every sync with this errno.
   bool truncate_fails = false;                                  // truncate() fails with EIO.
   bool block_sync = false;  // sync() waits until this is false again.
+  int block_after = -1;     // Once this many syncs succeeded, sync() waits until it is -1.
   std::chrono::milliseconds sync_delay{0};
   int syncs = 0;                // Successful syncs.
   int truncates = 0;            // truncate() calls.
@@ -83,7 +84,9 @@ class FakeFile final : public LogFile {
 
   bool sync(int& err) override {
     std::unique_lock lock(disk_->mu);
-    disk_->cv.wait(lock, [&] { return !disk_->block_sync; });
+    disk_->cv.wait(lock, [&] {
+      return !disk_->block_sync && (disk_->block_after < 0 || disk_->syncs < disk_->block_after);
+    });
     // A real fsync covers at least what was written before it started.
     const std::size_t covered = disk_->data.size();
     const auto delay = disk_->sync_delay;
@@ -565,9 +568,14 @@ TEST(AofWriter, EverysecWritesWaitBehindAnFsyncSlowerThanTheLimit) {
   std::this_thread::sleep_for(30ms);
   EXPECT_FALSE(flag.set.load());
   EXPECT_EQ(disk->contents(), set_cmd("a", "1"));
-  disk->set([](FakeDisk& d) { d.block_sync = false; });
-  ASSERT_TRUE(eventually([&] { return flag.set.load(); }));
+  // The stuck fsync ends, and the next one sticks: the write alone lets the waiter go.
+  disk->set([](FakeDisk& d) {
+    d.block_sync = false;
+    d.block_after = 1;
+  });
+  EXPECT_TRUE(eventually([&] { return flag.set.load(); }));
   EXPECT_EQ(disk->contents(), set_cmd("a", "1") + set_cmd("b", "2"));
+  disk->set([](FakeDisk& d) { d.block_after = -1; });  // Before close(), which fsyncs.
 }
 
 TEST(AofWriter, RotateSplitsExactlyAtTheCall) {
