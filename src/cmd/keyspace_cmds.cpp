@@ -32,13 +32,16 @@ void exists_cmd(Call& c) {
 
 void dbsize_cmd(Call& c) { c.out.integer(static_cast<std::int64_t>(c.db().size())); }
 
-// FLUSHDB marks the watchers of the keys that existed, as Redis's touchAllWatchedKeysInDb does.
+// FLUSHDB marks the watchers of the keys that existed, as Redis's touchAllWatchedKeysInDb does,
+// once the flush is done (and logged).
 void flush(store::Store& db) {
+  std::vector<store::WatchFlag*> existed;
   for (const auto& [key, flag] : db.watched_keys()) {
     const std::string_view k[] = {key};
-    if (db.exists(k) > 0) flag->dirty.store(true, std::memory_order_relaxed);
+    if (db.exists(k) > 0) existed.push_back(flag);
   }
   db.clear();
+  for (store::WatchFlag* flag : existed) flag->dirty.store(true, std::memory_order_release);
 }
 
 // FLUSHDB and FLUSHALL [ASYNC|SYNC]: both modes empty the keyspace before replying; entries are
@@ -265,12 +268,13 @@ void swapdb_cmd(Call& c) {
   // WATCH is bound to the database object, while Redis watches a number: after the swap a watch
   // would follow the wrong data. Every watcher of either database is marked, a superset of
   // Redis's rule (which spares keys that exist in neither), so no change can go unseen.
-  for (store::Store* db : {&first, &second}) {
-    for (const auto& [key, flag] : db->watched_keys())
-      flag->dirty.store(true, std::memory_order_relaxed);
-  }
+  // Marked after the swap is logged, as every write marks after its record.
   c.server.databases.swap(static_cast<std::size_t>(*a), static_cast<std::size_t>(*b));
   if (c.log != nullptr) c.log->log_now(-1);  // No key changes, so the store does not call it.
+  for (store::Store* db : {&first, &second}) {
+    for (const auto& [key, flag] : db->watched_keys())
+      flag->dirty.store(true, std::memory_order_release);
+  }
   c.out.ok();
 }
 

@@ -124,7 +124,8 @@ void exec_cmd(Call& c) {
     if (!changed) {
       if (plan_locks(c, locks)) layout.emplace(c.server.databases, true);
       locks.acquire();
-      changed = t.flag.dirty.load(std::memory_order_relaxed);
+      // Acquire: a mark is stored after its write's log record, so the reply's wait covers it.
+      changed = t.flag.dirty.load(std::memory_order_acquire);
     }
     const std::vector<std::vector<std::string>> queued = std::move(t.queued);
     t.queued.clear();

@@ -335,11 +335,10 @@ class Store {
   // removed because its deadline passed.
   Entry* remove_locked(Stripe& s, std::string_view key, std::uint64_t h, bool expiry);
   // Under the exclusive lock, as `key` changes, while `current` (its entry before the change, or
-  // null if it had none) is still intact: marks its watchers dirty, keeps its pre-image for a
-  // snapshot in progress, and tells the thread's WriteObserver (on_expire if `expiry`). Every
-  // write path calls it.
+  // null if it had none) is still intact: keeps its pre-image for a snapshot in progress, tells
+  // the thread's WriteObserver (on_expire if `expiry`), then marks its watchers dirty, so an EXEC
+  // that sees the mark also sees the change's log record appended. Every write path calls it.
   void before_write(Stripe& s, std::string_view key, const Entry* current, bool expiry = false) {
-    touch(s, key);
     if (unsaved(s)) preserve(s, key, current);
     if (WriteObserver* o = WriteObserver::current()) {
       if (expiry) {
@@ -348,11 +347,12 @@ class Store {
         o->on_change(*this, 1);
       }
     }
+    touch(s, key);
   }
   static void touch(Stripe& s, std::string_view key) {
     if (s.watchers == nullptr) return;
     if (auto it = s.watchers->find(key); it != s.watchers->end()) {
-      for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
+      for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_release);
     }
   }
   // Whether a snapshot in progress has not saved stripe `s` yet (under the stripe's lock).

@@ -127,6 +127,51 @@ struct CountingObserver : WriteObserver {
   void on_expire(const Store&, std::string_view key) override { expired.emplace_back(key); }
 };
 
+// The log appends a change's record in on_change; EXEC reads a WATCH mark to decide its reply,
+// which waits for the log up to what was appended. So a change is marked only after it is heard.
+struct MarkCheckingObserver : WriteObserver {
+  const WatchFlag* flag = nullptr;
+  int heard = 0;
+  int changes_marked = 0;  // Changes heard with the mark already set.
+  int expiries_marked = 0;
+  void on_change(const Store&, std::size_t) override {
+    ++heard;
+    if (flag->dirty.load()) ++changes_marked;
+  }
+  void on_expire(const Store&, std::string_view) override {
+    ++heard;
+    if (flag->dirty.load()) ++expiries_marked;
+  }
+};
+
+TEST(StoreSnapshot, WatchersAreMarkedAfterTheObserverHearsTheChange) {
+  ManualClock clock;
+  Databases dbs(1, 8, clock);
+  Store& s = dbs.db(0);
+  WatchFlag flag;
+  s.watch("k", &flag);
+  MarkCheckingObserver o;
+  o.flag = &flag;
+  {
+    ObserverScope scope(&o);
+    s.set("k", "1");
+    EXPECT_TRUE(flag.dirty.load());
+    flag.dirty.store(false);
+    s.update("k", [&](KeyRef& r) { r.set("2", clock.now_ms() + 10); });
+    EXPECT_TRUE(flag.dirty.load());
+    EXPECT_EQ(o.changes_marked, 0);
+    flag.dirty.store(false);
+    clock.advance(100);
+    // Expired first: the DEL is heard unmarked; the set after it finds the DEL's mark.
+    s.update("k", [](KeyRef& r) { r.set_keep_ttl("3"); });
+    EXPECT_TRUE(flag.dirty.load());
+  }
+  EXPECT_EQ(o.heard, 4);
+  EXPECT_EQ(o.expiries_marked, 0);
+  EXPECT_EQ(o.changes_marked, 1);
+  s.unwatch("k", &flag);
+}
+
 TEST(StoreSnapshot, ObserverHearsChangesAndExpiries) {
   ManualClock clock;
   Databases dbs(2, 8, clock);
