@@ -519,7 +519,7 @@ TEST(AofWriter, CoveredBytesThatCouldNotBeWrittenAreNotWrittenLater) {
   const std::uint64_t after = w.append(0, set_cmd("k2", "v2"));
   w.covered(cut);
   EXPECT_TRUE(w.durable(lsn));
-  EXPECT_EQ(w.stats().buffer_length, after - cut);
+  EXPECT_LE(w.stats().buffer_length, after - cut);  // The writer thread may be writing them.
   ASSERT_TRUE(eventually([&] { return w.durable(after); }));
   EXPECT_TRUE(w.stats().write_ok);
   EXPECT_EQ(next->contents(), select(0) + set_cmd("k2", "v2"));
