@@ -176,7 +176,7 @@ void Dispatcher::dispatch(Session& session, std::span<const std::string_view> ar
     call.log = &log;
     spec->fn(call);
   } else {
-    spec->fn(call);  // EXEC, SWAPDB ... log too.
+    spec->fn(call);  // EXEC logs its transaction itself.
   }
   if (server_.persistence != nullptr) {
     const persist::AofWriter& w = server_.persistence->writer();

@@ -344,13 +344,13 @@ void AofWriter::wake() {
 
 void AofWriter::complete_waiters() {
   std::lock_guard calling(complete_mu_);
-  std::vector<std::function<void()>> ready;
+  std::vector<std::function<void()>> due;
   {
     std::lock_guard lock(wait_mu_);
     auto keep = waiters_.begin();
     for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-      if (this->ready(it->lsn, it->own)) {
-        ready.push_back(std::move(it->done));
+      if (ready(it->lsn, it->own)) {
+        due.push_back(std::move(it->done));
       } else {
         if (keep != it) *keep = std::move(*it);
         ++keep;
@@ -358,7 +358,7 @@ void AofWriter::complete_waiters() {
     }
     waiters_.erase(keep, waiters_.end());
   }
-  for (auto& done : ready) done();
+  for (auto& done : due) done();
 }
 
 void AofWriter::set_status(std::atomic<bool>& failed_flag, bool failed, int err) {

@@ -592,18 +592,15 @@ void Persistence::cron_tick() {
   const std::int64_t now = now_ms();
   std::unique_lock lock(job_mu_);
   if (running_ != Job::none || rdb_scheduled_ || rewrite_scheduled_) return;
-  // After a failed rewrite, the next one waits 5 s (automatic or not).
-  const bool retry_ok = last_rewrite_ok_ || now - last_rewrite_try_ms_ > 5000;
   // A failed fsync may have lost bytes of the log that a later fsync cannot bring back; a new
-  // base written from memory can. While fsyncs keep failing after rewrites that succeed, the
-  // next one waits 1 s, 2 s, 4 s ... up to a minute (ten minutes without one start over); after
-  // a rewrite that failed, 5 s.
+  // base written from memory can. While fsyncs keep failing after rewrites that succeed, each
+  // starts at least 1 s, 2 s, 4 s ... up to a minute after the one before (ten minutes without
+  // one start over); after a rewrite that failed, 5 s.
   if (aof_on_.load() && writer_.stats().fsync_failed) {
     if (now - last_rewrite_try_ms_ > 600000) fsync_rewrites_in_a_row_ = 0;
-    const std::int64_t wait = last_rewrite_ok_
-                                  ? std::min<std::int64_t>(60000, 1000LL << std::min<std::uint64_t>(
-                                                                      fsync_rewrites_in_a_row_, 6))
-                                  : 5000;
+    const auto doublings = static_cast<int>(std::min<std::uint64_t>(fsync_rewrites_in_a_row_, 6));
+    const std::int64_t wait =
+        last_rewrite_ok_ ? std::min<std::int64_t>(60000, 1000LL << doublings) : 5000;
     if (now - last_rewrite_try_ms_ >= wait) {
       if (last_rewrite_ok_) ++fsync_rewrites_in_a_row_;
       log_(1, "Rewriting the AOF: an fsync of it failed, so its last writes may not be on disk");
@@ -629,6 +626,7 @@ void Persistence::cron_tick() {
   if (aof_on_.load() && cfg.auto_aof_rewrite_percentage > 0) {
     const std::uint64_t size = aof_base_size_ + aof_older_incrs_ + writer_.stats().file_size;
     const std::uint64_t base = aof_rewrite_base_ == 0 ? 1 : aof_rewrite_base_;
+    const bool retry_ok = last_rewrite_ok_ || now - last_rewrite_try_ms_ > 5000;
     if (size >= static_cast<std::uint64_t>(cfg.auto_aof_rewrite_min_size) && retry_ok &&
         (size - std::min(size, base)) * 100 / base >=
             static_cast<std::uint64_t>(cfg.auto_aof_rewrite_percentage)) {

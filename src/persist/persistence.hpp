@@ -215,8 +215,8 @@ class Persistence {
   std::uint64_t rdb_saves_ = 0;
   std::uint64_t rewrites_ = 0;
   std::uint64_t rewrite_failures_in_a_row_ = 0;
-  std::uint64_t fsync_rewrites_in_a_row_ =
-      0;  // Rewrites started by failed fsyncs since one worked.
+  // Rewrites started by failed fsyncs, for their backoff (cron_tick).
+  std::uint64_t fsync_rewrites_in_a_row_ = 0;
   std::uint64_t snapshot_keys_total_ = 0;
   std::atomic<std::uint64_t> snapshot_keys_done_{0};
 

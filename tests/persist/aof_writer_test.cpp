@@ -205,6 +205,7 @@ TEST(AofWriter, WritesAppendsInOrderWithSelectOnlyWhenTheDbChanges) {
   for (const Step& s : steps) {
     expected += s.bytes;
     EXPECT_EQ(w.append(s.db, s.cmd), expected.size());
+    EXPECT_EQ(AofWriter::thread_lsn(), expected.size());
     EXPECT_EQ(w.appended(), expected.size());
   }
   EXPECT_EQ(select(12), "*2\r\n$6\r\nSELECT\r\n$2\r\n12\r\n");
@@ -237,6 +238,24 @@ TEST(AofWriter, ReopenedFileGetsASelectAgainAndKeepsItsSize) {
   EXPECT_EQ(first->contents(), select(5) + set_cmd("a", "1"));
   EXPECT_EQ(second->contents(), "old bytes" + select(5) + set_cmd("b", "2"));
   EXPECT_EQ(w.stats().file_size, second->contents().size());
+}
+
+TEST(AofWriter, ThreadLsnIsPerThread) {
+  auto disk = std::make_shared<FakeDisk>();
+  AofWriter w(FsyncPolicy::no, kNoTicks);
+  w.open(fake(disk), 0);
+  const std::uint64_t mine = w.append(-1, "*1\r\n$4\r\nPING\r\n");
+  std::uint64_t theirs = 0, theirs_seen = 0, before = 1;
+  std::thread t([&] {
+    before = AofWriter::thread_lsn();
+    theirs = w.append(-1, "*1\r\n$4\r\nPING\r\n");
+    theirs_seen = AofWriter::thread_lsn();
+  });
+  t.join();
+  EXPECT_EQ(before, 0u);
+  EXPECT_EQ(theirs_seen, theirs);
+  EXPECT_EQ(theirs, 2 * mine);
+  EXPECT_EQ(AofWriter::thread_lsn(), mine);
 }
 
 TEST(AofWriter, AppendedCountsEveryThreadsBytes) {
@@ -321,7 +340,7 @@ TEST(AofWriter, AlwaysGroupCommitSharesFsyncsAndAcksOnlyCoveredWrites) {
       for (int i = 0; i < kWrites; ++i) {
         const std::uint64_t lsn =
             w.append(t % 3, set_cmd("t" + std::to_string(t), std::to_string(i)));
-        ASSERT_LE(lsn, w.appended());
+        ASSERT_EQ(lsn, AofWriter::thread_lsn());
         std::promise<void> done;
         w.when_durable(lsn, [&] {
           std::lock_guard lock(disk->mu);
