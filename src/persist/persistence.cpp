@@ -349,6 +349,9 @@ bool Persistence::switch_log(bool open, std::string& error) {
       aof_on_.store(true, std::memory_order_relaxed);
     } else {
       cut = writer_.rotate(std::move(incr));
+      // A closed writer (the log turned off, its last fsync failed) ignores the new file, and
+      // nothing is appended after its end: the base holds every byte it has.
+      if (cut == 0) cut = writer_.appended();
     }
   };
   if (!snapshot_to((dir / base_name).string(), at_cut, error)) {
@@ -428,11 +431,11 @@ bool Persistence::shutdown(std::optional<bool> save) {
   if (job_thread_.joinable()) job_thread_.join();
   if (cron_thread_.joinable()) cron_thread_.join();
   bool ok = true;
-  if (aof_on()) {
+  if (writer_.stats().fsync_failed) {  // Also with the log off: see cron_tick().
     std::string error;
-    if (writer_.stats().fsync_failed && !switch_log(false, error)) {
-      log_(1, "Can't rewrite the AOF whose fsync failed: " + error);
-    }
+    if (!switch_log(false, error)) log_(1, "Can't rewrite the AOF whose fsync failed: " + error);
+  }
+  if (aof_on()) {
     if (!writer_.flush_and_sync()) {
       log_(1, "Error flushing the append only file on shutdown");
       ok = false;
@@ -484,7 +487,7 @@ bool Persistence::run_job(Job job) {
       config_.appendonly = false;
     }
   } else {
-    ok = aof_on() ? switch_log(false, error) : true;
+    ok = aof_on() || writer_.stats().fsync_failed ? switch_log(false, error) : true;
     std::lock_guard lock(job_mu_);
     last_rewrite_duration_s_ = (now_ms() - start) / 1000;
     last_rewrite_try_ms_ = now_ms();
@@ -595,8 +598,9 @@ void Persistence::cron_tick() {
   // A failed fsync may have lost bytes of the log that a later fsync cannot bring back; a new
   // base written from memory can. While fsyncs keep failing after rewrites that succeed, each
   // starts at least 1 s, 2 s, 4 s ... up to a minute after the one before (ten minutes without
-  // one start over); after a rewrite that failed, 5 s.
-  if (aof_on_.load() && writer_.stats().fsync_failed) {
+  // one start over); after a rewrite that failed, 5 s. Also once the log is off: the fsync of
+  // the close that turned it off may be the one that failed.
+  if (writer_.stats().fsync_failed) {
     if (now - last_rewrite_try_ms_ > 600000) fsync_rewrites_in_a_row_ = 0;
     const auto doublings = static_cast<int>(std::min<std::uint64_t>(fsync_rewrites_in_a_row_, 6));
     const std::int64_t wait =

@@ -176,16 +176,6 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
   }
   PersistConfig next = config();
   if (!set_config_value(next, name, value, error)) return false;
-  // Decided when CONFIG SET checks its values (apply false), so that applying cannot fail.
-  if (!apply && name == "appendonly" && !next.appendonly && aof_on() &&
-      writer_.policy() == FsyncPolicy::always && writer_.stats().fsync_failed) {
-    // The writes that fsync covered are safe only once a rewrite puts them in a new base (which
-    // the cron thread is trying); a closed log could never acknowledge them.
-    error =
-        "the last fsync of the AOF failed and a rewrite is repairing it; try again once "
-        "INFO persistence shows aof_last_write_status:ok";
-    return false;
-  }
   if (!apply) return true;
   if (name == "appendonly" && next.appendonly != aof_on()) {
     if (next.appendonly) {
@@ -199,8 +189,9 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
         job_cv_.notify_all();
       }
     } else {
+      // Turned off: the last writes are written and fsynced now, as Redis does. If that fsync
+      // fails, the cron thread's repair rewrite still puts them in a base (cron_tick()).
       aof_on_.store(false);
-      writer_.flush_and_sync();
       writer_.close();
     }
   }

@@ -249,21 +249,43 @@ TEST_F(LogDiskTest, AReplyWaitsOnlyForWritesAppendedBeforeItsCommandEnded) {
   disk_.set_stall(false);
 }
 
-// Turning the log off would leave the writes of a failed fsync unacknowledgeable: refused until
-// a rewrite has repaired it.
-TEST_F(LogDiskTest, AppendonlyNoIsRefusedWhileAFailedFsyncIsUnrepaired) {
-  disk_.refuse_open = true;  // So every rewrite fails.
-  disk_.fail = true;
-  EXPECT_EQ(run({"set", "k", "v"}), simple("OK"));
-  ASSERT_TRUE(eventually([&] { return persistence_->writer().stats().fsync_failed; }));
-  EXPECT_EQ(run({"config", "set", "appendfsync", "always", "appendonly", "no"}),
-            err("ERR CONFIG SET failed (possibly related to argument 'appendonly') - the last "
-                "fsync of the AOF failed and a rewrite is repairing it; try again once INFO "
-                "persistence shows aof_last_write_status:ok"));
-  EXPECT_TRUE(persistence_->aof_on());
-  EXPECT_EQ(run({"config", "get", "appendonly"}), array({bulk("appendonly"), bulk("yes")}));
-  disk_.refuse_open = false;
+// Turning the log off closes it with a last fsync. If that fsync fails, the writes it covered
+// are acknowledged only once a rewrite has put them in a base, as while the log is on.
+TEST_F(LogDiskTest, AFailedFsyncAsTheLogIsTurnedOffEndsInABase) {
+  EXPECT_EQ(run({"set", "a", "1"}), simple("OK"));
+  ASSERT_TRUE(eventually([&] { return last_write_durable(); }));
+  disk_.set_stall(true);
+  EXPECT_EQ(run({"set", "k", "v"}), simple("OK"));  // A connection would park this reply.
+  const std::uint64_t k_lsn = persistence_->writer().appended();
+  ASSERT_TRUE(eventually([&] { return disk_.stalled_syncs() > 0; }));
+  disk_.fail = true;          // The stalled fsync and the close's fail ...
+  disk_.refuse_open = true;   // ... and rewrites too, for now.
+  TestClient& admin = connect("127.0.0.1:50003");
+  std::string reply;
+  std::thread off([&] { reply = run_as(admin, {"config", "set", "appendonly", "no"}); });
+  // The close waits behind the stalled fsync (if the thread is slower, the fsync fails first and
+  // the log is turned off after: the same end).
+  EXPECT_TRUE(eventually([&] { return !persistence_->aof_on(); }));
+  std::this_thread::sleep_for(50ms);
+  disk_.set_stall(false);
+  off.join();
+  EXPECT_EQ(reply, simple("OK"));
+  EXPECT_TRUE(persistence_->writer().stats().fsync_failed);
+  EXPECT_FALSE(persistence_->writer().durable(k_lsn));
+  EXPECT_EQ(run({"set", "x", "1"}), simple("OK"));  // The log is off: no MISCONF.
+
+  disk_.refuse_open = false;  // fsyncs of the log still fail; the new base does not need one.
+  ASSERT_TRUE(eventually([&] { return persistence_->writer().durable(k_lsn); }));
+  EXPECT_FALSE(persistence_->writer().stats().fsync_failed);
+  EXPECT_FALSE(persistence_->aof_on());
   disk_.fail = false;
+  ASSERT_TRUE(persistence_->shutdown(false));
+
+  store::Databases loaded(16, 4, clock_);
+  persist::Persistence again(loaded, config_, [](int, const std::string&) {});
+  again.load([](std::span<const persist::AofCommand>) { return true; });
+  EXPECT_TRUE(loaded.db(0).get("k", [](std::string_view v) { EXPECT_EQ(v, "v"); }));
+  EXPECT_TRUE(loaded.db(0).get("a", [](std::string_view v) { EXPECT_EQ(v, "1"); }));
 }
 
 TEST_F(LogDiskTest, AFailedFsyncJustBeforeShutdownStillEndsInABase) {
