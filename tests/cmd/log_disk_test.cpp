@@ -258,8 +258,8 @@ TEST_F(LogDiskTest, AFailedFsyncAsTheLogIsTurnedOffEndsInABase) {
   EXPECT_EQ(run({"set", "k", "v"}), simple("OK"));  // A connection would park this reply.
   const std::uint64_t k_lsn = persistence_->writer().appended();
   ASSERT_TRUE(eventually([&] { return disk_.stalled_syncs() > 0; }));
-  disk_.fail = true;          // The stalled fsync and the close's fail ...
-  disk_.refuse_open = true;   // ... and rewrites too, for now.
+  disk_.fail = true;         // The stalled fsync and the close's fail ...
+  disk_.refuse_open = true;  // ... and rewrites too, for now.
   TestClient& admin = connect("127.0.0.1:50003");
   std::string reply;
   std::thread off([&] { reply = run_as(admin, {"config", "set", "appendonly", "no"}); });
