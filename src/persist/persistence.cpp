@@ -361,7 +361,10 @@ bool Persistence::switch_log(bool open, std::string& error) {
   AofManifest next;
   next.base = AofFileInfo{base_name, base_seq, AofFileType::base};
   next.incrs.push_back({incr_name, incr_seq, AofFileType::incr});
-  if (!write_file_atomically(manifest_path, format_manifest(next), error)) return false;
+  if (!write_file_atomically(manifest_path, format_manifest(next), error)) {
+    if (open) writer_.close(), aof_on_.store(false);  // No manifest names its file.
+    return false;
+  }
   if (old.base) fs::remove(dir / old.base->name, ec);
   for (const AofFileInfo& f : old.incrs) fs::remove(dir / f.name, ec);
   for (const AofFileInfo& f : old.history) fs::remove(dir / f.name, ec);
@@ -433,7 +436,10 @@ bool Persistence::shutdown(std::optional<bool> save) {
   bool ok = true;
   if (writer_.stats().fsync_failed) {  // Also with the log off: see cron_tick().
     std::string error;
-    if (!switch_log(false, error)) log_(1, "Can't rewrite the AOF whose fsync failed: " + error);
+    if (!switch_log(false, error)) {
+      log_(1, "Can't rewrite the AOF whose fsync failed: " + error);
+      ok = false;
+    }
   }
   if (aof_on()) {
     if (!writer_.flush_and_sync()) {
@@ -482,9 +488,13 @@ bool Persistence::run_job(Job job) {
     rdb_failed_.store(!ok);
   } else if (job == Job::enable) {
     ok = aof_on() || switch_log(true, error);
+    std::lock_guard switching(switch_mu_);
     if (!ok) {
       std::lock_guard lock(config_mu_);
       config_.appendonly = false;
+    } else if (!config().appendonly) {  // Turned off again while this ran.
+      aof_on_.store(false);
+      writer_.close();
     }
   } else {
     ok = aof_on() || writer_.stats().fsync_failed ? switch_log(false, error) : true;
@@ -701,7 +711,8 @@ void Persistence::info(std::string& out) const {
   line("rdb_last_load_keys_loaded", loaded_keys_.load());
   // As Redis: turning appendonly on counts as enabled, with its first rewrite in progress.
   const bool rewriting = running_ == Job::rewrite || running_ == Job::enable;
-  line("aof_enabled", aof_on() || running_ == Job::enable || enable_scheduled_ ? 1 : 0);
+  const bool enabling = (running_ == Job::enable || enable_scheduled_) && config().appendonly;
+  line("aof_enabled", aof_on() || enabling ? 1 : 0);
   line("aof_rewrite_in_progress", rewriting ? 1 : 0);
   line("aof_rewrite_scheduled", rewrite_scheduled_ || enable_scheduled_ ? 1 : 0);
   line("aof_last_rewrite_time_sec", last_rewrite_duration_s_);

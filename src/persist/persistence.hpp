@@ -181,6 +181,10 @@ class Persistence {
 
   mutable std::mutex config_mu_;
   PersistConfig config_;
+  // Held while CONFIG SET appendonly applies (through its config_ update) and while an enable
+  // job that has opened the log checks it is still wanted, so a `no` that lands while the log is
+  // being turned on is never lost. Taken before job_mu_ and config_mu_.
+  std::mutex switch_mu_;
 
   std::atomic<bool> aof_on_{false};
   std::atomic<bool> loading_{true};  // From construction until start() has opened the log.

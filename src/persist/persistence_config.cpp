@@ -177,6 +177,14 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
   PersistConfig next = config();
   if (!set_config_value(next, name, value, error)) return false;
   if (!apply) return true;
+  std::unique_lock switching(switch_mu_, std::defer_lock);
+  if (name == "appendonly") switching.lock();
+  if (name == "appendonly" && !next.appendonly) {
+    // A `yes` not yet started is dropped; one running turns the log off again when it ends
+    // (run_job()), as it finds the config says no.
+    std::lock_guard lock(job_mu_);
+    enable_scheduled_ = false;
+  }
   if (name == "appendonly" && next.appendonly != aof_on()) {
     if (next.appendonly) {
       // Turned on: the job thread writes a fresh log from what is in memory and opens it at the

@@ -31,8 +31,10 @@ struct FailingDisk {
   std::atomic<int> failed_syncs{0};
   std::mutex mu;
   std::condition_variable cv;
-  bool stall = false;  // Under mu.
-  int stalled = 0;     // fsyncs waiting, under mu.
+  bool stall = false;      // Under mu.
+  int stalled = 0;         // fsyncs waiting, under mu.
+  bool hold_open = false;  // Opening a log file waits while set; under mu.
+  int held_opens = 0;      // Opens waiting, under mu.
 
   void set_stall(bool on) {
     {
@@ -44,6 +46,23 @@ struct FailingDisk {
   int stalled_syncs() {
     std::lock_guard lock(mu);
     return stalled;
+  }
+  void set_hold_open(bool on) {
+    {
+      std::lock_guard lock(mu);
+      hold_open = on;
+    }
+    cv.notify_all();
+  }
+  int held() {
+    std::lock_guard lock(mu);
+    return held_opens;
+  }
+  void wait_to_open() {
+    std::unique_lock lock(mu);
+    ++held_opens;
+    cv.wait(lock, [&] { return !hold_open; });
+    --held_opens;
   }
 };
 
@@ -101,6 +120,7 @@ class LogDiskTest : public CmdTest {
     persistence_ = std::make_unique<persist::Persistence>(
         dbs_, config_, [](int, const std::string&) {},
         [this](const std::string& path, int& err) -> std::unique_ptr<persist::LogFile> {
+          disk_.wait_to_open();
           if (disk_.refuse_open.load()) {
             err = EIO;
             return nullptr;
@@ -273,9 +293,15 @@ TEST_F(LogDiskTest, AFailedFsyncAsTheLogIsTurnedOffEndsInABase) {
   EXPECT_TRUE(persistence_->writer().stats().fsync_failed);
   EXPECT_FALSE(persistence_->writer().durable(k_lsn));
   EXPECT_EQ(run({"set", "x", "1"}), simple("OK"));  // The log is off: no MISCONF.
+  // As a parked reply to `set k v` would be.
+  const auto released = std::make_shared<std::atomic<bool>>(false);
+  persistence_->writer().when_durable(k_lsn, [released] { *released = true; });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(released->load());
 
   disk_.refuse_open = false;  // fsyncs of the log still fail; the new base does not need one.
-  ASSERT_TRUE(eventually([&] { return persistence_->writer().durable(k_lsn); }));
+  ASSERT_TRUE(eventually([&] { return released->load(); }));
+  EXPECT_TRUE(persistence_->writer().durable(k_lsn));
   EXPECT_FALSE(persistence_->writer().stats().fsync_failed);
   EXPECT_FALSE(persistence_->aof_on());
   disk_.fail = false;
@@ -286,6 +312,26 @@ TEST_F(LogDiskTest, AFailedFsyncAsTheLogIsTurnedOffEndsInABase) {
   again.load([](std::span<const persist::AofCommand>) { return true; });
   EXPECT_TRUE(loaded.db(0).get("k", [](std::string_view v) { EXPECT_EQ(v, "v"); }));
   EXPECT_TRUE(loaded.db(0).get("a", [](std::string_view v) { EXPECT_EQ(v, "1"); }));
+}
+
+// `appendonly yes` opens the new log from a job; a `no` while that job runs must still win.
+TEST_F(LogDiskTest, AppendonlyNoWhileTheLogIsBeingTurnedOnTurnsItOff) {
+  EXPECT_EQ(run({"config", "set", "appendonly", "no"}), simple("OK"));
+  ASSERT_FALSE(persistence_->aof_on());
+  disk_.set_hold_open(true);
+  EXPECT_EQ(run({"config", "set", "appendonly", "yes"}), simple("OK"));
+  EXPECT_TRUE(eventually([&] { return disk_.held() > 0; }));  // The job is opening the log.
+  EXPECT_EQ(run({"config", "set", "appendonly", "no"}), simple("OK"));
+  EXPECT_EQ(info_field(info_persistence(), "aof_enabled"), "0");
+  disk_.set_hold_open(false);
+  EXPECT_TRUE(eventually([&] {
+    const std::string i = info_persistence();
+    return info_field(i, "aof_rewrite_in_progress") == "0" &&
+           info_field(i, "aof_rewrite_scheduled") == "0";
+  }));
+  EXPECT_FALSE(persistence_->aof_on());
+  EXPECT_FALSE(persistence_->writer().is_open());
+  EXPECT_EQ(run({"config", "get", "appendonly"}), array({bulk("appendonly"), bulk("no")}));
 }
 
 TEST_F(LogDiskTest, AFailedFsyncJustBeforeShutdownStillEndsInABase) {
