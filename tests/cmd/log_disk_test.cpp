@@ -36,23 +36,18 @@ struct FailingDisk {
   bool hold_open = false;  // Opening a log file waits while set; under mu.
   int held_opens = 0;      // Opens waiting, under mu.
 
-  void set_stall(bool on) {
+  void set_stall(bool on) { set(stall, on); }
+  void set_hold_open(bool on) { set(hold_open, on); }
+  void set(bool& flag, bool on) {
     {
       std::lock_guard lock(mu);
-      stall = on;
+      flag = on;
     }
     cv.notify_all();
   }
   int stalled_syncs() {
     std::lock_guard lock(mu);
     return stalled;
-  }
-  void set_hold_open(bool on) {
-    {
-      std::lock_guard lock(mu);
-      hold_open = on;
-    }
-    cv.notify_all();
   }
   int held() {
     std::lock_guard lock(mu);
