@@ -177,16 +177,10 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
   PersistConfig next = config();
   if (!set_config_value(next, name, value, error)) return false;
   if (!apply) return true;
-  std::unique_lock switching(switch_mu_, std::defer_lock);
-  if (name == "appendonly") switching.lock();
-  if (name == "appendonly" && !next.appendonly) {
-    // A `yes` not yet started is dropped; one running turns the log off again when it ends
-    // (run_job()), as it finds the config says no.
-    std::lock_guard lock(job_mu_);
-    enable_scheduled_ = false;
-  }
-  if (name == "appendonly" && next.appendonly != aof_on()) {
-    if (next.appendonly) {
+  std::unique_lock switching(switch_mu_, std::defer_lock);  // Through the config_ update.
+  if (name == "appendonly") {
+    switching.lock();
+    if (next.appendonly && !aof_on()) {
       // Turned on: the job thread writes a fresh log from what is in memory and opens it at the
       // snapshot's cut (not here: the caller may hold stripe locks, inside EXEC).
       std::lock_guard lock(job_mu_);
@@ -196,11 +190,19 @@ bool Persistence::configure(std::string_view name, std::string_view value, bool 
         enable_scheduled_ = true;
         job_cv_.notify_all();
       }
-    } else {
-      // Turned off: the last writes are written and fsynced now, as Redis does. If that fsync
-      // fails, the cron thread's repair rewrite still puts them in a base (cron_tick()).
-      aof_on_.store(false);
-      writer_.close();
+    } else if (!next.appendonly) {
+      {
+        // A `yes` not yet started is dropped; one running turns the log off again when it
+        // ends (run_job()), as it finds the config says no.
+        std::lock_guard lock(job_mu_);
+        enable_scheduled_ = false;
+      }
+      if (aof_on()) {
+        // The last writes are written and fsynced now, as Redis does. If that fsync fails, the
+        // cron thread's repair rewrite still puts them in a base (cron_tick()).
+        aof_on_.store(false);
+        writer_.close();
+      }
     }
   }
   if (name == "appendfsync") writer_.set_policy(next.appendfsync);
