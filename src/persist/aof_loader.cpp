@@ -87,6 +87,7 @@ class Loader {
   }
   bool stat_files(const std::vector<const AofFileInfo*>& files);
   bool load_file(const AofFileInfo& file, bool last_incr, std::uint64_t& size);
+  bool drop_zero_tail(const AofFileInfo& file, std::string& data);
   bool load_rdb(const std::string& name, std::string_view data, std::uint64_t& aof_start);
   bool load_commands(const AofFileInfo& file, std::string_view data, std::uint64_t start,
                      bool last_incr, std::uint64_t& size);
@@ -162,13 +163,33 @@ bool Loader::load_file(const AofFileInfo& file, bool last_incr, std::uint64_t& s
   if (const int err = read_file(path_of(file.name), data); err != 0) {
     return fail(file.name + ": cannot read: " + errno_text(err));
   }
+  const std::uint64_t read = data.size();
+  if (file.type == AofFileType::incr && !drop_zero_tail(file, data)) return false;
   std::uint64_t aof_start = 0;
   if (data.starts_with("REDIS") && !load_rdb(file.name, data, aof_start)) return false;
   size = data.size();
   if (aof_start < data.size() && !load_commands(file, data, aof_start, last_incr, size)) {
     return false;
   }
-  done_ += data.size();
+  done_ += read;
+  return true;
+}
+
+// kvd keeps zero-filled space past the end of the incr file it writes (open_log_file) and cuts
+// it off when it closes the file; after a crash it is still there. A command ends with "\r\n",
+// so a log never ends with a zero byte of its own: the zeros at the end are that space (or the
+// unwritten part of a last command, which stays cut short without them). They are cut off here,
+// so the file is again one that Redis reads and the log continues right after its last byte.
+bool Loader::drop_zero_tail(const AofFileInfo& file, std::string& data) {
+  const std::size_t last = data.find_last_not_of('\0');
+  const std::size_t size = last == std::string::npos ? 0 : last + 1;
+  if (size == data.size()) return true;
+  if (const int err = cut_file(path_of(file.name), size); err != 0) {
+    return fail(file.name + ": cannot cut the " + std::to_string(data.size() - size) +
+                " zero bytes of preallocated space at its end: " + errno_text(err));
+  }
+  result_.preallocated_bytes += data.size() - size;
+  data.resize(size);
   return true;
 }
 

@@ -44,11 +44,12 @@ struct AofLoadResult {
   /// "appendonly.aof.manifest: line 2: ...", "appendonly.aof.1.base.rdb: checksum mismatch at
   /// offset ...".
   std::string error;
-  std::uint64_t keys_loaded = 0;      ///< Keys given to on_key.
-  std::uint64_t commands = 0;         ///< Commands given to on_unit (MULTI and EXEC included).
-  std::uint64_t truncated_bytes = 0;  ///< Bytes cut from the last incr file.
-  AofManifest manifest;               ///< As loaded.
-  std::uint64_t base_size = 0;        ///< Bytes of the base file (INFO aof_base_size).
+  std::uint64_t keys_loaded = 0;         ///< Keys given to on_key.
+  std::uint64_t commands = 0;            ///< Commands given to on_unit (MULTI and EXEC included).
+  std::uint64_t truncated_bytes = 0;     ///< Bytes cut from the last incr file.
+  std::uint64_t preallocated_bytes = 0;  ///< Zero bytes cut from the ends of incr files.
+  AofManifest manifest;                  ///< As loaded.
+  std::uint64_t base_size = 0;           ///< Bytes of the base file (INFO aof_base_size).
   std::uint64_t incr_size = 0;  ///< Bytes of the incr files after any cut (aof_current_size is
                                 ///< base_size + incr_size).
 };

@@ -1,37 +1,101 @@
-// LogFile over a POSIX file descriptor.
+// LogFile over a POSIX file descriptor, with zero-filled space ahead of the writes.
 #include "persist/log_file.hpp"
 
 #include <fcntl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <system_error>
+#include <thread>
 
 namespace kv::persist {
 namespace {
 
+// Zero-filled in pieces of this size, each written back before the next, so that an fdatasync
+// of the log that runs meanwhile finds little of the fill to write.
+constexpr std::uint64_t kFillPiece = 256 * 1024;
+const char kZeros[kFillPiece] = {};
+
+// Writes all of [data, data + n) at `offset`; returns the count written, with `err` set if it is
+// short (0 for a write that made no progress: nothing more fits).
+std::uint64_t write_at(int fd, const char* data, std::uint64_t n, std::uint64_t offset, int& err) {
+  std::uint64_t done = 0;
+  while (done < n) {
+    // Linux writes at most about 2 GiB per call and a signal can cut a write short.
+    const ssize_t r = ::pwrite(fd, data + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      err = r < 0 ? errno : ENOSPC;
+      break;
+    }
+    done += static_cast<std::uint64_t>(r);
+  }
+  return done;
+}
+
+// The log's bytes go at end_, its logical size. Ahead of it, a filler thread allocates and
+// zero-fills the next `prealloc` bytes and fsyncs them, once the room left falls below half of
+// that. An fdatasync after a write into space that is already allocated and written need not
+// commit any metadata (the file's size and blocks stay as they are), so it costs about half of
+// one after an append on ext4. The zeros past end_ are cut off when the file is closed; after a
+// crash the loader cuts them (see aof_loader.cpp).
+//
+// The filler writes only at or past fill_from_, and write() never crosses fill_from_ while a fill
+// runs (it waits for the fill instead), so they never write the same bytes. It writes and syncs
+// through a descriptor of its own (a second open(), not a dup()): Linux reports a failed
+// writeback once per open file, and a failure of the log's own pages must reach the log's
+// fdatasync, not the filler's.
 class PosixLogFile final : public LogFile {
  public:
-  explicit PosixLogFile(int fd) : fd_(fd) {}
-  // The data was synced (or given up on) before the file is dropped; close's result adds
-  // nothing then.
-  ~PosixLogFile() override { ::close(fd_); }
+  /// `fill_fd` is -1 for a file without zero-filled space (prealloc 0).
+  PosixLogFile(int fd, int fill_fd, std::uint64_t size, std::uint64_t prealloc)
+      : fd_(fd),
+        fill_fd_(fill_fd),
+        prealloc_(fill_fd >= 0 ? prealloc : 0),
+        end_(size),
+        filled_(size),
+        next_fill_at_(size) {}
+
+  // The data was synced (or given up on) before the file is dropped. The zeros past the last
+  // record are cut off, so a closed log is a plain AOF file that Redis's tools read.
+  ~PosixLogFile() override {
+    if (filler_.joinable()) filler_.join();
+    if (preallocated_) {
+      while (::ftruncate(fd_, static_cast<off_t>(end_)) != 0 && errno == EINTR) {
+      }
+      ::fsync(fd_);
+    }
+    if (fill_fd_ >= 0) ::close(fill_fd_);
+    ::close(fd_);
+  }
   PosixLogFile(const PosixLogFile&) = delete;
   PosixLogFile& operator=(const PosixLogFile&) = delete;
 
   std::int64_t write(const char* data, std::size_t n, int& err) override {
-    // Linux writes at most about 2 GiB per call and a signal can cut a write short, so keep going
-    // until everything is written or a call fails; the caller learns how far it got.
-    std::size_t done = 0;
-    while (done < n) {
-      const ssize_t r = ::write(fd_, data + done, n - done);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        err = r < 0 ? errno : ENOSPC;  // 0 for a non-empty write: nothing more fits.
-        return done > 0 ? static_cast<std::int64_t>(done) : -1;
-      }
-      done += static_cast<std::size_t>(r);
+    const std::uint64_t need = end_ + n;
+    if (filler_.joinable() && (need > fill_from_ || !filling_.load(std::memory_order_acquire))) {
+      filler_.join();  // Never write where a fill may be writing.
     }
+    if (prealloc_ > 0 && !filler_.joinable() && need >= next_fill_at_ &&
+        filled_ < need + prealloc_ / 2) {
+      // Past whatever this write covers; a first fill leaves a little room for the writes made
+      // while it runs, which then allocate as plain appends do.
+      fill_from_ = std::max(filled_, need + kFillPiece);
+      preallocated_ = true;
+      filling_.store(true, std::memory_order_relaxed);
+      try {
+        filler_ = std::thread([this, from = fill_from_] { fill(from); });
+      } catch (const std::system_error&) {  // No thread to be had: write as plain appends.
+        filling_.store(false, std::memory_order_relaxed);
+        next_fill_at_ = need + prealloc_;
+      }
+    }
+    const std::uint64_t done = write_at(fd_, data, n, end_, err);
+    end_ += done;
+    if (done < n) return done > 0 ? static_cast<std::int64_t>(done) : -1;
     return static_cast<std::int64_t>(done);
   }
 
@@ -45,30 +109,80 @@ class PosixLogFile final : public LogFile {
   }
 
   bool truncate(std::uint64_t size, int& err) override {
+    if (filler_.joinable()) filler_.join();
     while (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       if (errno == EINTR) continue;
       err = errno;
       return false;
     }
+    end_ = size;
+    filled_ = size;
     return true;
   }
 
  private:
+  // On the filler thread: allocates and zero-fills [from, from + prealloc_), then fsyncs. On
+  // failure (a full disk) the space stays as far as it got, and the next fill is tried only
+  // after another prealloc_ bytes of log.
+  void fill(std::uint64_t from) {
+    const std::uint64_t to = from + prealloc_;
+    int err = 0;
+    bool ok =
+        ::fallocate(fill_fd_, 0, static_cast<off_t>(from), static_cast<off_t>(prealloc_)) == 0;
+    for (std::uint64_t at = from; ok && at < to; at += kFillPiece) {
+      const std::uint64_t piece = std::min(kFillPiece, to - at);
+      ok = write_at(fill_fd_, kZeros, piece, at, err) == piece &&
+           ::sync_file_range(fill_fd_, static_cast<off_t>(at), static_cast<off_t>(piece),
+                             SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                 SYNC_FILE_RANGE_WAIT_AFTER) == 0;
+    }
+    if (ok) ok = ::fdatasync(fill_fd_) == 0;
+    if (ok) {
+      filled_ = to;
+    } else {
+      next_fill_at_ = to;
+    }
+    filling_.store(false, std::memory_order_release);
+  }
+
   int fd_;
+  int fill_fd_;
+  const std::uint64_t prealloc_;
+  // The writing thread's (write, truncate); the filler reads none of them.
+  std::uint64_t end_;            // Logical size: just past the last byte written.
+  std::uint64_t fill_from_ = 0;  // Where the running (or last) fill starts.
+  bool preallocated_ = false;    // A fill has started, so the file may be longer than end_.
+  // Written by the filler, read by the writing thread only once it has joined the filler.
+  std::uint64_t filled_;        // Every byte below this is written or zero-filled.
+  std::uint64_t next_fill_at_;  // No fill starts before end_ reaches this (after a failed one).
+  std::atomic<bool> filling_{false};  // A fill runs: false once it has returned.
+  std::thread filler_;
 };
 
 }  // namespace
 
-std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err) {
+std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err, std::uint64_t prealloc) {
   int fd;
   do {
-    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     err = errno;
     return nullptr;
   }
-  return std::make_unique<PosixLogFile>(fd);
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size < 0) {
+    err = errno;
+    ::close(fd);
+    return nullptr;
+  }
+  int fill_fd = -1;
+  if (prealloc > 0) {
+    do {
+      fill_fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    } while (fill_fd < 0 && errno == EINTR);  // Without it, no zero-filled space.
+  }
+  return std::make_unique<PosixLogFile>(fd, fill_fd, static_cast<std::uint64_t>(size), prealloc);
 }
 
 }  // namespace kv::persist

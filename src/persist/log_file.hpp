@@ -9,8 +9,8 @@
 
 namespace kv::persist {
 
-/// A file the log appends to. The real one wraps a POSIX fd opened O_WRONLY|O_APPEND|O_CREAT
-/// (mode 0644); tests substitute one that fails on demand. Destroying it closes it.
+/// A file the log appends to. The real one wraps a POSIX fd (open_log_file); tests substitute
+/// one that fails on demand. Destroying it closes it.
 ///
 /// Thread-safety: AofWriter calls write() and truncate() from one thread at a time, but sync()
 /// may run on another thread at the same time as either (an fsync must not hold up writers), so
@@ -27,8 +27,15 @@ class LogFile {
   virtual bool truncate(std::uint64_t size, int& err) = 0;
 };
 
+/// Bytes of zero-filled space kept ahead of a log's writes by default.
+inline constexpr std::uint64_t kLogPrealloc = 4 * 1024 * 1024;
+
 /// Opens `path` for appending, creating it (mode 0644). Returns null and sets `err` (errno) on
-/// failure.
-std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err);
+/// failure. With `prealloc` > 0 a thread of the file's own keeps up to that many bytes allocated
+/// and zero-filled past the last write, so that an fdatasync need not change the file's size;
+/// the file is cut back to its last write when it is closed. Readers of a log that was not
+/// closed (a crash) ignore a tail of zero bytes.
+std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err,
+                                       std::uint64_t prealloc = kLogPrealloc);
 
 }  // namespace kv::persist

@@ -196,6 +196,10 @@ void Persistence::load(const Replay& replay) {
       loaded_keys_.store(keys);
       log_(0, "DB loaded from append only file: " + std::to_string(keys) + " keys, " +
                   std::to_string(r.commands) + " commands");
+      if (r.preallocated_bytes > 0) {
+        log_(0, "Cut " + std::to_string(r.preallocated_bytes) +
+                    " bytes of zero-filled space from the end of the log (it was not closed)");
+      }
       changes_at_save_.store(changes());
       return;
     }

@@ -87,8 +87,11 @@ class Persistence {
   /// Opens a log file for appending (open_log_file; tests pass one whose disk fails on demand).
   using LogOpener = std::function<std::unique_ptr<LogFile>(const std::string& path, int& err)>;
 
-  Persistence(store::Databases& dbs, PersistConfig config, Logger log,
-              LogOpener open_log = open_log_file);
+  Persistence(
+      store::Databases& dbs, PersistConfig config, Logger log,
+      LogOpener open_log = [](const std::string& path, int& err) {
+        return open_log_file(path, err);
+      });
   ~Persistence();
   Persistence(const Persistence&) = delete;
   Persistence& operator=(const Persistence&) = delete;

@@ -44,7 +44,9 @@ class CommandLogTest : public CmdTest {
     std::ifstream in(dir_ / "appendonlydir" / "appendonly.aof.1.incr.aof", std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
-    return s.str();
+    std::string bytes = s.str();
+    bytes.erase(bytes.find_last_not_of('\0') + 1);  // The zero-filled space ahead of the log.
+    return bytes;
   }
 
   fs::path dir_;

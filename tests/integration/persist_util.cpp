@@ -45,6 +45,11 @@ std::set<std::string> list_dir(const fs::path& dir) {
 // ---- kvd's log layout ----
 
 std::string log_dir(const TempDir& d) { return d / "appendonlydir"; }
+std::string read_log(const std::filesystem::path& path) {
+  std::string bytes = read_file(path);
+  bytes.erase(bytes.find_last_not_of('\0') + 1);
+  return bytes;
+}
 std::string log_file(const TempDir& d, const std::string& name) { return log_dir(d) + "/" + name; }
 std::string incr_name(int seq) { return "appendonly.aof." + std::to_string(seq) + ".incr.aof"; }
 std::string base_name(int seq) { return "appendonly.aof." + std::to_string(seq) + ".base.rdb"; }

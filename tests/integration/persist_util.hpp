@@ -58,6 +58,9 @@ inline const std::string kManifest = "appendonly.aof.manifest";
 std::string log_dir(const TempDir& d);
 /// The path of file `name` in the log folder of `d`.
 std::string log_file(const TempDir& d, const std::string& name);
+/// The bytes of the log file at `path` without the zero-filled space past its end that kvd keeps
+/// while the file is open.
+std::string read_log(const std::filesystem::path& path);
 /// The name of the incremental log file of sequence `seq`.
 std::string incr_name(int seq);
 /// The name of the RDB base file of sequence `seq`.

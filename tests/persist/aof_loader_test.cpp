@@ -171,6 +171,52 @@ TEST_F(AofLoader, TruncatedLastIncrIsCutOnDiskWithAWarning) {
   EXPECT_EQ(again.commands, seen.commands);
 }
 
+// kvd's log keeps zero-filled space past its end while open; a crash leaves it there.
+TEST_F(AofLoader, ZeroFilledSpaceAtTheEndOfAnIncrIsCutWithoutAWarning) {
+  // A value that ends with zero bytes is not mistaken for the space.
+  const std::string good = cmd({"DEL", "a"}) + cmd({"SET", "z", std::string("ab\0\0", 4)});
+  standard_folder(good + std::string(70000, '\0'));
+  put("appendonly.aof.1.incr.aof",
+      cmd({"SET", "c", "3"}) + std::string(100, '\0'));  // Not the last file: cut too.
+  Seen seen;
+  AofLoadOptions options;
+  options.load_truncated = false;  // Nothing was cut short.
+  const AofLoadResult r = load(seen, options);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(seen.warnings.empty());
+  EXPECT_EQ(r.truncated_bytes, 0u);
+  EXPECT_EQ(r.preallocated_bytes, 70100u);
+  EXPECT_EQ(seen.commands,
+            (std::vector<std::vector<std::string>>{
+                {"SET", "c", "3"}, {"DEL", "a"}, {"SET", "z", std::string("ab\0\0", 4)}}));
+  EXPECT_EQ(size_of("appendonly.aof.1.incr.aof"), cmd({"SET", "c", "3"}).size());
+  EXPECT_EQ(size_of("appendonly.aof.2.incr.aof"), good.size());
+  EXPECT_EQ(r.incr_size,
+            size_of("appendonly.aof.1.incr.aof") + size_of("appendonly.aof.2.incr.aof"));
+}
+
+// A record cut short by a crash, followed by the zero-filled space: the usual truncation rule.
+TEST_F(AofLoader, RecordCutShortBeforeZeroFilledSpaceIsATruncation) {
+  const std::string good = cmd({"DEL", "a"});
+  const std::string data = good + cmd({"SET", "f", "6"}).substr(0, 11) + std::string(4096, '\0');
+  standard_folder(data);
+  Seen refused;
+  AofLoadOptions options;
+  options.load_truncated = false;
+  const AofLoadResult no = load(refused, options);
+  EXPECT_FALSE(no.ok);
+  EXPECT_NE(
+      no.error.find("unexpected end of file in a command at offset " + std::to_string(good.size())),
+      std::string::npos)
+      << no.error;
+  Seen seen;
+  const AofLoadResult r = load(seen);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(seen.warnings.size(), 1u);
+  EXPECT_EQ(size_of("appendonly.aof.2.incr.aof"), good.size());
+  EXPECT_EQ(seen.commands.back(), (std::vector<std::string>{"DEL", "a"}));
+}
+
 TEST_F(AofLoader, TruncatedTransactionAtTheEndIsReverted) {
   const std::string good = cmd({"DEL", "a"});
   standard_folder(good + cmd({"MULTI"}) + cmd({"SET", "g", "7"}));

@@ -775,6 +775,13 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
+// A log file's bytes without the zero-filled space kept past its end while it is open.
+std::string live_log(const fs::path& p) {
+  std::string bytes = read_file(p);
+  bytes.erase(bytes.find_last_not_of('\0') + 1);
+  return bytes;
+}
+
 TEST(AofWriter, OpenLogFileReportsErrors) {
   TempDir dir;
   int err = 0;
@@ -797,7 +804,7 @@ TEST(AofWriter, RealFileAppendsAfterExistingContent) {
   ASSERT_TRUE(w.flush_and_sync());
   const std::string expected =
       existing + select(0) + set_cmd("a", "1") + select(1) + set_cmd("b", "2");
-  EXPECT_EQ(read_file(path), expected);
+  EXPECT_EQ(live_log(path), expected);
   EXPECT_EQ(w.stats().file_size, expected.size());
   // Rotation to a second real file.
   const fs::path next = dir.path() / "appendonly.aof.2.incr.aof";
@@ -806,8 +813,57 @@ TEST(AofWriter, RealFileAppendsAfterExistingContent) {
   w.rotate(std::move(next_file));
   w.append(1, set_cmd("c", "3"));
   ASSERT_TRUE(w.close());
+  // Closed files end with their last record: the zero-filled space is cut off.
   EXPECT_EQ(read_file(path), expected);
   EXPECT_EQ(read_file(next), select(1) + set_cmd("c", "3"));
+}
+
+// The real file keeps zero-filled space ahead of its writes, filled by a thread of its own while
+// the writes go on, and cuts it off when closed; a cut-back (truncate) and the writes after it
+// land where they should.
+TEST(AofWriter, RealFileZeroFillsAheadOfItsWritesAndCutsTheFillOnClose) {
+  TempDir dir;
+  const fs::path path = dir.path() / "log.aof";
+  constexpr std::uint64_t kPrealloc = 512 * 1024;
+  int err = 0;
+  auto file = open_log_file(path.string(), err, kPrealloc);
+  ASSERT_NE(file, nullptr) << err;
+  const auto write = [&](const std::string& rec) {
+    EXPECT_EQ(file->write(rec.data(), rec.size(), err), static_cast<std::int64_t>(rec.size()))
+        << err;
+  };
+  std::string expected;
+  const std::string value(1000, 'v');
+  std::uint64_t most_ahead = 0;  // The most zero-filled bytes seen past the last write.
+  for (int i = 0; i < 3000; ++i) {
+    const std::string rec = set_cmd("k" + std::to_string(i), value);
+    write(rec);
+    expected += rec;
+    if (i == 0) {  // The first fill runs meanwhile; wait for it once.
+      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (fs::file_size(path) <= expected.size() + kPrealloc &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+      }
+    }
+    most_ahead = std::max<std::uint64_t>(most_ahead, fs::file_size(path) - expected.size());
+  }
+  EXPECT_GT(most_ahead, kPrealloc) << "no zero-filled space was ever ahead of the writes";
+  ASSERT_TRUE(file->sync(err)) << err;
+  const std::string open_bytes = read_file(path);
+  ASSERT_GE(open_bytes.size(), expected.size());
+  EXPECT_EQ(open_bytes.compare(0, expected.size(), expected), 0);
+  EXPECT_EQ(open_bytes.find_first_not_of('\0', expected.size()), std::string::npos);
+
+  // Cut back the last record, as AofWriter does after a write that failed part-way.
+  const std::string last = set_cmd("k2999", value);
+  expected.resize(expected.size() - last.size());
+  ASSERT_TRUE(file->truncate(expected.size(), err)) << err;
+  const std::string after = set_cmd("after", "cut");
+  write(after);
+  expected += after;
+  file.reset();
+  EXPECT_EQ(read_file(path), expected);
 }
 
 TEST(AofWriter, RealFileKeepsEveryThreadsWritesInOrder) {
