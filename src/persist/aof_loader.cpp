@@ -87,7 +87,8 @@ class Loader {
   }
   bool stat_files(const std::vector<const AofFileInfo*>& files);
   bool load_file(const AofFileInfo& file, bool last_incr, std::uint64_t& size);
-  bool drop_zero_tail(const AofFileInfo& file, std::string& data);
+  static std::uint64_t zero_tail(std::string_view data);
+  static bool torn_write(std::string_view data, std::uint64_t offset);
   bool load_rdb(const std::string& name, std::string_view data, std::uint64_t& aof_start);
   bool load_commands(const AofFileInfo& file, std::string_view data, std::uint64_t start,
                      bool last_incr, std::uint64_t& size);
@@ -163,34 +164,48 @@ bool Loader::load_file(const AofFileInfo& file, bool last_incr, std::uint64_t& s
   if (const int err = read_file(path_of(file.name), data); err != 0) {
     return fail(file.name + ": cannot read: " + errno_text(err));
   }
-  const std::uint64_t read = data.size();
-  if (file.type == AofFileType::incr && !drop_zero_tail(file, data)) return false;
+  const std::uint64_t zeros =
+      file.type == AofFileType::incr && !data.starts_with("REDIS") ? zero_tail(data) : 0;
+  data.resize(data.size() - zeros);
   std::uint64_t aof_start = 0;
   if (data.starts_with("REDIS") && !load_rdb(file.name, data, aof_start)) return false;
   size = data.size();
   if (aof_start < data.size() && !load_commands(file, data, aof_start, last_incr, size)) {
     return false;
   }
-  done_ += read;
+  if (zeros > 0 && size == data.size()) {  // A cut tail has been cut with its zeros.
+    if (const int err = cut_file(path_of(file.name), size); err != 0) {
+      return fail(file.name + ": cannot cut the " + std::to_string(zeros) +
+                  " zero bytes of preallocated space at its end: " + errno_text(err));
+    }
+  }
+  result_.preallocated_bytes += zeros;
+  done_ += data.size();
   return true;
 }
 
 // kvd keeps zero-filled space past the end of the incr file it writes (open_log_file) and cuts
 // it off when it closes the file; after a crash it is still there. A command ends with "\r\n",
 // so a log never ends with a zero byte of its own: the zeros at the end are that space (or the
-// unwritten part of a last command, which stays cut short without them). They are cut off here,
-// so the file is again one that Redis reads and the log continues right after its last byte.
-bool Loader::drop_zero_tail(const AofFileInfo& file, std::string& data) {
+// unwritten part of a last command, which stays cut short without them). Returns how many there
+// are; they are cut off on disk once the file has loaded, so the file is again one that Redis
+// reads and the log continues right after its last byte.
+std::uint64_t Loader::zero_tail(std::string_view data) {
   const std::size_t last = data.find_last_not_of('\0');
-  const std::size_t size = last == std::string::npos ? 0 : last + 1;
-  if (size == data.size()) return true;
-  if (const int err = cut_file(path_of(file.name), size); err != 0) {
-    return fail(file.name + ": cannot cut the " + std::to_string(data.size() - size) +
-                " zero bytes of preallocated space at its end: " + errno_text(err));
-  }
-  result_.preallocated_bytes += data.size() - size;
-  data.resize(size);
-  return true;
+  return data.size() - (last == std::string_view::npos ? 0 : last + 1);
+}
+
+// Whether a record that breaks at `offset` was cut short by a crash in the middle of a write to
+// zero-filled space rather than damaged: after a power loss the pages of an unfinished write may
+// reach the disk in any order, and one that did not still holds the fill's zeros. So the bad byte
+// is a zero, and zeros run from it to the end of its 512-byte sector (what a disk writes whole)
+// or of the file. Such a record is treated like one cut off at the end of the file.
+bool Loader::torn_write(std::string_view data, std::uint64_t offset) {
+  if (offset >= data.size() || data[offset] != '\0') return false;
+  constexpr std::uint64_t kSector = 512;
+  const std::uint64_t sector_end =
+      std::min<std::uint64_t>(data.size(), offset / kSector * kSector + kSector);
+  return data.substr(offset, sector_end - offset).find_first_not_of('\0') == std::string_view::npos;
 }
 
 // Reads an RDB file or preamble; `aof_start` is set to where commands follow it, if any.
@@ -232,23 +247,27 @@ bool Loader::load_commands(const AofFileInfo& file, std::string_view data, std::
       read_options);
   result_.commands += r.commands;
   if (r.status == AofReadStatus::ok) return true;
-  if (r.status == AofReadStatus::corrupt) return fail(file.name + ": " + r.message);
+  std::string message = r.message;
+  if (r.status == AofReadStatus::corrupt) {
+    if (!torn_write(data, r.error_offset)) return fail(file.name + ": " + message);
+    message += " (zero bytes from there: a write a crash left unfinished)";
+  }
   if (!last_incr) {
-    return fail(file.name + ": " + r.message +
+    return fail(file.name + ": " + message +
                 " (a cut tail is repaired only in the last incr file)");
   }
   if (!options_.load_truncated) {
-    return fail(file.name + ": " + r.message + " (aof-load-truncated is off)");
+    return fail(file.name + ": " + message + " (aof-load-truncated is off)");
   }
   if (const int err = cut_file(path_of(file.name), r.valid_bytes); err != 0) {
-    return fail(file.name + ": " + r.message + "; cannot truncate the file to " +
+    return fail(file.name + ": " + message + "; cannot truncate the file to " +
                 std::to_string(r.valid_bytes) + " bytes: " + errno_text(err));
   }
   const std::uint64_t cut = data.size() - r.valid_bytes;
   result_.truncated_bytes += cut;
   size = r.valid_bytes;
   if (callbacks_.on_warning) {
-    callbacks_.on_warning(file.name + ": " + r.message + "; truncated the file from " +
+    callbacks_.on_warning(file.name + ": " + message + "; truncated the file from " +
                           std::to_string(data.size()) + " to " + std::to_string(r.valid_bytes) +
                           " bytes (" + std::to_string(cut) +
                           " bytes cut) because aof-load-truncated is on");

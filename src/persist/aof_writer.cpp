@@ -131,7 +131,11 @@ void AofWriter::drop_waiters() {
 }
 
 void AofWriter::set_policy(FsyncPolicy p) {
-  policy_.store(p, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(write_mu_);
+    policy_.store(p, std::memory_order_relaxed);
+    if (file_ != nullptr) file_->set_zero_fill(p == FsyncPolicy::always);
+  }
   wake();
 }
 
@@ -444,6 +448,10 @@ void AofWriter::switch_files_locked() {
       retired_ = true;
     }
     file_ = std::move(s.file);
+    // Zero-filled space makes each fsync cheaper; only `always` fsyncs often enough to gain.
+    if (file_ != nullptr) {  // Null: close().
+      file_->set_zero_fill(policy_.load(std::memory_order_relaxed) == FsyncPolicy::always);
+    }
     file_size_ = s.size;
     file_size_stat_.store(file_size_, std::memory_order_relaxed);
     next_.pop_front();

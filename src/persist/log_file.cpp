@@ -2,6 +2,7 @@
 #include "persist/log_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -36,21 +37,22 @@ std::uint64_t write_at(int fd, const char* data, std::uint64_t n, std::uint64_t 
   return done;
 }
 
-// The log's bytes go at end_, its logical size. Ahead of it, a filler thread allocates and
-// zero-fills the next `prealloc` bytes and fsyncs them, once the room left falls below half of
-// that. An fdatasync after a write into space that is already allocated and written need not
-// commit any metadata (the file's size and blocks stay as they are), so it costs about half of
-// one after an append on ext4. The zeros past end_ are cut off when the file is closed; after a
-// crash the loader cuts them (see aof_loader.cpp).
+// The log's bytes go at end_, its logical size. While zero-filling is on (set_zero_fill), a
+// filler thread allocates and zero-fills the next `prealloc` bytes ahead of it and fsyncs them,
+// once the room left falls below half of that. An fdatasync after a write into space that is
+// already allocated and written need not commit any metadata (the file's size and blocks stay as
+// they are), so it costs about half of one after an append on ext4. The zeros past end_ are cut
+// off when the file is closed; after a crash the loader cuts them (see aof_loader.cpp).
 //
 // The filler writes only at or past fill_from_, and write() never crosses fill_from_ while a fill
-// runs (it waits for the fill instead), so they never write the same bytes. It writes and syncs
-// through a descriptor of its own (a second open(), not a dup()): Linux reports a failed
-// writeback once per open file, and a failure of the log's own pages must reach the log's
-// fdatasync, not the filler's.
+// runs: it stops the fill instead (stop_), which then ends after the piece in progress, so the
+// writer waits for at most one piece, never for the fill's fsync. The filler writes and syncs
+// through a descriptor of its own (a second open() of the same file, not a dup()): Linux reports
+// a failed writeback once per open file, and a failure of the log's own pages must reach the
+// log's fdatasync, not the filler's.
 class PosixLogFile final : public LogFile {
  public:
-  /// `fill_fd` is -1 for a file without zero-filled space (prealloc 0).
+  /// `fill_fd` is -1 for a file that cannot have zero-filled space.
   PosixLogFile(int fd, int fill_fd, std::uint64_t size, std::uint64_t prealloc)
       : fd_(fd),
         fill_fd_(fill_fd),
@@ -62,7 +64,7 @@ class PosixLogFile final : public LogFile {
   // The data was synced (or given up on) before the file is dropped. The zeros past the last
   // record are cut off, so a closed log is a plain AOF file that Redis's tools read.
   ~PosixLogFile() override {
-    if (filler_.joinable()) filler_.join();
+    stop_fill();
     if (preallocated_) {
       while (::ftruncate(fd_, static_cast<off_t>(end_)) != 0 && errno == EINTR) {
       }
@@ -77,21 +79,11 @@ class PosixLogFile final : public LogFile {
   std::int64_t write(const char* data, std::size_t n, int& err) override {
     const std::uint64_t need = end_ + n;
     if (filler_.joinable() && (need > fill_from_ || !filling_.load(std::memory_order_acquire))) {
-      filler_.join();  // Never write where a fill may be writing.
+      stop_fill();  // Never write where a fill may be writing.
     }
-    if (prealloc_ > 0 && !filler_.joinable() && need >= next_fill_at_ &&
+    if (zero_fill_ && prealloc_ > 0 && !filler_.joinable() && need >= next_fill_at_ &&
         filled_ < need + prealloc_ / 2) {
-      // Past whatever this write covers; a first fill leaves a little room for the writes made
-      // while it runs, which then allocate as plain appends do.
-      fill_from_ = std::max(filled_, need + kFillPiece);
-      preallocated_ = true;
-      filling_.store(true, std::memory_order_relaxed);
-      try {
-        filler_ = std::thread([this, from = fill_from_] { fill(from); });
-      } catch (const std::system_error&) {  // No thread to be had: write as plain appends.
-        filling_.store(false, std::memory_order_relaxed);
-        next_fill_at_ = need + prealloc_;
-      }
+      start_fill(need);
     }
     const std::uint64_t done = write_at(fd_, data, n, end_, err);
     end_ += done;
@@ -109,7 +101,7 @@ class PosixLogFile final : public LogFile {
   }
 
   bool truncate(std::uint64_t size, int& err) override {
-    if (filler_.joinable()) filler_.join();
+    stop_fill();
     while (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       if (errno == EINTR) continue;
       err = errno;
@@ -120,26 +112,60 @@ class PosixLogFile final : public LogFile {
     return true;
   }
 
+  void set_zero_fill(bool on) override { zero_fill_ = on && prealloc_ > 0; }
+
  private:
-  // On the filler thread: allocates and zero-fills [from, from + prealloc_), then fsyncs. On
-  // failure (a full disk) the space stays as far as it got, and the next fill is tried only
-  // after another prealloc_ bytes of log.
+  void start_fill(std::uint64_t need) {
+    // Past whatever this write covers; a first fill leaves a little room for the writes made
+    // while it runs, which then allocate as plain appends do.
+    fill_from_ = std::max(filled_, need + kFillPiece);
+    preallocated_ = true;
+    stop_.store(false, std::memory_order_relaxed);
+    filling_.store(true, std::memory_order_relaxed);
+    try {
+      filler_ = std::thread([this, from = fill_from_] { fill(from); });
+    } catch (const std::system_error&) {  // No thread to be had: write as plain appends.
+      filling_.store(false, std::memory_order_relaxed);
+      next_fill_at_ = need + prealloc_;
+    }
+  }
+
+  void stop_fill() {
+    if (!filler_.joinable()) return;
+    stop_.store(true, std::memory_order_relaxed);
+    filler_.join();
+  }
+
+  // On the filler thread: allocates and zero-fills [from, from + prealloc_), then fsyncs. A fill
+  // that fails (a full disk) gives back the space it allocated, and the next one is tried only
+  // after another prealloc_ bytes of log; a stopped one is simply retried by the next write.
   void fill(std::uint64_t from) {
     const std::uint64_t to = from + prealloc_;
     int err = 0;
     bool ok =
         ::fallocate(fill_fd_, 0, static_cast<off_t>(from), static_cast<off_t>(prealloc_)) == 0;
-    for (std::uint64_t at = from; ok && at < to; at += kFillPiece) {
+    const bool allocated = ok;
+    std::uint64_t at = from;
+    for (; ok && at < to && !stop_.load(std::memory_order_relaxed); at += kFillPiece) {
       const std::uint64_t piece = std::min(kFillPiece, to - at);
       ok = write_at(fill_fd_, kZeros, piece, at, err) == piece &&
            ::sync_file_range(fill_fd_, static_cast<off_t>(at), static_cast<off_t>(piece),
                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
                                  SYNC_FILE_RANGE_WAIT_AFTER) == 0;
     }
-    if (ok) ok = ::fdatasync(fill_fd_) == 0;
-    if (ok) {
+    const bool stopped = ok && at < to;
+    if (ok && !stopped) ok = ::fdatasync(fill_fd_) == 0;
+    if (ok && !stopped) {
       filled_ = to;
-    } else {
+    } else if (!ok) {
+      // A fallocate that fails part-way may keep what it got. Space past `from` is all the
+      // filler's (the writer is below it), so give it back: the log's next writes need it.
+      struct stat st {};
+      if (allocated ||
+          (::fstat(fill_fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > from)) {
+        while (::ftruncate(fill_fd_, static_cast<off_t>(from)) != 0 && errno == EINTR) {
+        }
+      }
       next_fill_at_ = to;
     }
     filling_.store(false, std::memory_order_release);
@@ -148,14 +174,16 @@ class PosixLogFile final : public LogFile {
   int fd_;
   int fill_fd_;
   const std::uint64_t prealloc_;
-  // The writing thread's (write, truncate); the filler reads none of them.
+  // The writing thread's (write, truncate, set_zero_fill); the filler reads none of them.
   std::uint64_t end_;            // Logical size: just past the last byte written.
   std::uint64_t fill_from_ = 0;  // Where the running (or last) fill starts.
   bool preallocated_ = false;    // A fill has started, so the file may be longer than end_.
+  bool zero_fill_ = false;       // Whether fills start (set_zero_fill).
   // Written by the filler, read by the writing thread only once it has joined the filler.
   std::uint64_t filled_;        // Every byte below this is written or zero-filled.
   std::uint64_t next_fill_at_;  // No fill starts before end_ reaches this (after a failed one).
   std::atomic<bool> filling_{false};  // A fill runs: false once it has returned.
+  std::atomic<bool> stop_{false};     // The writer asks the running fill to end.
   std::thread filler_;
 };
 
@@ -180,7 +208,15 @@ std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err, std::u
   if (prealloc > 0) {
     do {
       fill_fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    } while (fill_fd < 0 && errno == EINTR);  // Without it, no zero-filled space.
+    } while (fill_fd < 0 && errno == EINTR);
+    // Without a second descriptor on the very same file, no zero-filled space.
+    struct stat a {
+    }, b{};
+    if (fill_fd >= 0 && (::fstat(fd, &a) != 0 || ::fstat(fill_fd, &b) != 0 ||
+                         a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+      ::close(fill_fd);
+      fill_fd = -1;
+    }
   }
   return std::make_unique<PosixLogFile>(fd, fill_fd, static_cast<std::uint64_t>(size), prealloc);
 }

@@ -25,16 +25,19 @@ class LogFile {
   virtual bool sync(int& err) = 0;
   /// Cuts the file to `size` bytes; false with `err` set.
   virtual bool truncate(std::uint64_t size, int& err) = 0;
+  /// Whether to keep zero-filled space ahead of the writes (see open_log_file); off until set.
+  /// Called like write().
+  virtual void set_zero_fill(bool /*on*/) {}
 };
 
 /// Bytes of zero-filled space kept ahead of a log's writes by default.
 inline constexpr std::uint64_t kLogPrealloc = 4 * 1024 * 1024;
 
 /// Opens `path` for appending, creating it (mode 0644). Returns null and sets `err` (errno) on
-/// failure. With `prealloc` > 0 a thread of the file's own keeps up to that many bytes allocated
-/// and zero-filled past the last write, so that an fdatasync need not change the file's size;
-/// the file is cut back to its last write when it is closed. Readers of a log that was not
-/// closed (a crash) ignore a tail of zero bytes.
+/// failure. With `prealloc` > 0, once set_zero_fill(true) is called, a thread of the file's own
+/// keeps up to that many bytes allocated and zero-filled past the last write, so that an
+/// fdatasync need not change the file's size; the file is cut back to its last write when it is
+/// closed. Readers of a log that was not closed (a crash) ignore a tail of zero bytes.
 std::unique_ptr<LogFile> open_log_file(const std::string& path, int& err,
                                        std::uint64_t prealloc = kLogPrealloc);
 

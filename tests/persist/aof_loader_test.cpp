@@ -173,7 +173,7 @@ TEST_F(AofLoader, TruncatedLastIncrIsCutOnDiskWithAWarning) {
 
 // kvd's log keeps zero-filled space past its end while open; a crash leaves it there.
 TEST_F(AofLoader, ZeroFilledSpaceAtTheEndOfAnIncrIsCutWithoutAWarning) {
-  // A value that ends with zero bytes is not mistaken for the space.
+  // Zero bytes inside a record are data.
   const std::string good = cmd({"DEL", "a"}) + cmd({"SET", "z", std::string("ab\0\0", 4)});
   standard_folder(good + std::string(70000, '\0'));
   put("appendonly.aof.1.incr.aof",
@@ -215,6 +215,59 @@ TEST_F(AofLoader, RecordCutShortBeforeZeroFilledSpaceIsATruncation) {
   EXPECT_EQ(seen.warnings.size(), 1u);
   EXPECT_EQ(size_of("appendonly.aof.2.incr.aof"), good.size());
   EXPECT_EQ(seen.commands.back(), (std::vector<std::string>{"DEL", "a"}));
+}
+
+// After a power loss, a page of an unfinished write that never reached the disk still holds the
+// fill's zeros, while a later page of the same write may have: a gap of zeros, then a fragment.
+TEST_F(AofLoader, ZeroGapLeftByAnUnfinishedWriteIsATruncation) {
+  const std::string good = cmd({"DEL", "a"}) + cmd({"SET", "e", "5"});
+  std::string torn = good + cmd({"SET", "f", std::string(3000, 'x')});
+  const std::size_t gap = 1024;  // A whole sector and more of the record is zeros.
+  std::fill(torn.begin() + static_cast<std::ptrdiff_t>(good.size() + 20),
+            torn.begin() + static_cast<std::ptrdiff_t>(good.size() + 20 + gap), '\0');
+  standard_folder(torn + std::string(5000, '\0'));
+  Seen refused;
+  AofLoadOptions options;
+  options.load_truncated = false;
+  const AofLoadResult no = load(refused, options);
+  EXPECT_FALSE(no.ok);
+  EXPECT_NE(no.error.find("a write a crash left unfinished"), std::string::npos) << no.error;
+  Seen seen;
+  const AofLoadResult r = load(seen);
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(seen.warnings.size(), 1u);
+  EXPECT_NE(seen.warnings[0].find("a write a crash left unfinished"), std::string::npos)
+      << seen.warnings[0];
+  EXPECT_EQ(seen.commands.back(), (std::vector<std::string>{"SET", "e", "5"}));
+  EXPECT_EQ(size_of("appendonly.aof.2.incr.aof"), good.size());
+}
+
+// A zero byte that breaks a record but is not a zeroed sector is damage: the load stops.
+TEST_F(AofLoader, StrayZeroByteInTheMiddleIsCorruption) {
+  std::string data = cmd({"DEL", "a"}) + cmd({"SET", "e", "5"}) + cmd({"SET", "g", "7"});
+  const std::size_t at = cmd({"DEL", "a"}).size();  // The '*' of the second command.
+  data[at] = '\0';
+  standard_folder(data);
+  Seen seen;
+  const AofLoadResult r = load(seen);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.find("a write a crash left unfinished"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("offset " + std::to_string(at)), std::string::npos) << r.error;
+  EXPECT_EQ(size_of("appendonly.aof.2.incr.aof"), data.size());  // Untouched.
+}
+
+// An incr file that starts with an RDB ends with its checksum, which may end in zero bytes.
+TEST_F(AofLoader, RdbPreambleIncrKeepsTheZerosOfItsChecksum) {
+  standard_folder(cmd({"DEL", "a"}));
+  std::string preamble = rdb({{0, "p", "1", 0}});
+  std::fill(preamble.end() - 8, preamble.end(), '\0');  // A checksum of 0: not checked.
+  put("appendonly.aof.1.incr.aof", preamble);
+  Seen seen;
+  const AofLoadResult r = load(seen);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.preallocated_bytes, 0u);
+  EXPECT_EQ(size_of("appendonly.aof.1.incr.aof"), preamble.size());
+  EXPECT_EQ(seen.keys.back().key, "p");
 }
 
 TEST_F(AofLoader, TruncatedTransactionAtTheEndIsReverted) {

@@ -828,11 +828,16 @@ TEST(AofWriter, RealFileZeroFillsAheadOfItsWritesAndCutsTheFillOnClose) {
   int err = 0;
   auto file = open_log_file(path.string(), err, kPrealloc);
   ASSERT_NE(file, nullptr) << err;
+  const std::string first = set_cmd("off", "no fill yet");
+  ASSERT_EQ(file->write(first.data(), first.size(), err), static_cast<std::int64_t>(first.size()));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(fs::file_size(path), first.size()) << "zero-filled space while zero-filling is off";
+  file->set_zero_fill(true);
   const auto write = [&](const std::string& rec) {
     EXPECT_EQ(file->write(rec.data(), rec.size(), err), static_cast<std::int64_t>(rec.size()))
         << err;
   };
-  std::string expected;
+  std::string expected = first;
   const std::string value(1000, 'v');
   std::uint64_t most_ahead = 0;  // The most zero-filled bytes seen past the last write.
   for (int i = 0; i < 3000; ++i) {
