@@ -92,6 +92,13 @@ class AofLoader : public ::testing::Test {
     return load_aof(root_.string(), kDirName, kPrefix, options, cb);
   }
 
+  // A load with aof-load-truncated off.
+  AofLoadResult load_strict(Seen& seen) {
+    AofLoadOptions options;
+    options.load_truncated = false;
+    return load(seen, options);
+  }
+
   // A base RDB and two incr files, listed in the manifest.
   void standard_folder(const std::string& incr2) {
     put("appendonly.aof.1.base.rdb", rdb({{0, "a", "1", 0}, {0, "b", "2", 1893456000000}}));
@@ -179,9 +186,7 @@ TEST_F(AofLoader, ZeroFilledSpaceAtTheEndOfAnIncrIsCutWithoutAWarning) {
   put("appendonly.aof.1.incr.aof",
       cmd({"SET", "c", "3"}) + std::string(100, '\0'));  // Not the last file: cut too.
   Seen seen;
-  AofLoadOptions options;
-  options.load_truncated = false;  // Nothing was cut short.
-  const AofLoadResult r = load(seen, options);
+  const AofLoadResult r = load_strict(seen);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(seen.warnings.empty());
   EXPECT_EQ(r.truncated_bytes, 0u);
@@ -201,9 +206,7 @@ TEST_F(AofLoader, RecordCutShortBeforeZeroFilledSpaceIsATruncation) {
   const std::string data = good + cmd({"SET", "f", "6"}).substr(0, 11) + std::string(4096, '\0');
   standard_folder(data);
   Seen refused;
-  AofLoadOptions options;
-  options.load_truncated = false;
-  const AofLoadResult no = load(refused, options);
+  const AofLoadResult no = load_strict(refused);
   EXPECT_FALSE(no.ok);
   EXPECT_NE(
       no.error.find("unexpected end of file in a command at offset " + std::to_string(good.size())),
@@ -227,9 +230,7 @@ TEST_F(AofLoader, ZeroGapLeftByAnUnfinishedWriteIsATruncation) {
             torn.begin() + static_cast<std::ptrdiff_t>(good.size() + 20 + gap), '\0');
   standard_folder(torn + std::string(5000, '\0'));
   Seen refused;
-  AofLoadOptions options;
-  options.load_truncated = false;
-  const AofLoadResult no = load(refused, options);
+  const AofLoadResult no = load_strict(refused);
   EXPECT_FALSE(no.ok);
   EXPECT_NE(no.error.find("a write a crash left unfinished"), std::string::npos) << no.error;
   Seen seen;
@@ -285,9 +286,7 @@ TEST_F(AofLoader, TruncationFailsWhenLoadTruncatedIsOff) {
   const std::string data = cmd({"DEL", "a"}) + "*2\r\n$3\r\nGET";
   standard_folder(data);
   Seen seen;
-  AofLoadOptions options;
-  options.load_truncated = false;
-  const AofLoadResult r = load(seen, options);
+  const AofLoadResult r = load_strict(seen);
   EXPECT_FALSE(r.ok);
   EXPECT_TRUE(r.found);
   EXPECT_NE(r.error.find("appendonly.aof.2.incr.aof: unexpected end of file in a command at "
