@@ -81,7 +81,7 @@ class PosixLogFile final : public LogFile {
     if (filler_.joinable() && (need > fill_from_ || !filling_.load(std::memory_order_acquire))) {
       stop_fill();  // Never write where a fill may be writing.
     }
-    if (zero_fill_ && prealloc_ > 0 && !filler_.joinable() && need >= next_fill_at_ &&
+    if (zero_fill_ && !filler_.joinable() && need >= next_fill_at_ &&
         filled_ < need + prealloc_ / 2) {
       start_fill(need);
     }
@@ -144,7 +144,6 @@ class PosixLogFile final : public LogFile {
     int err = 0;
     bool ok =
         ::fallocate(fill_fd_, 0, static_cast<off_t>(from), static_cast<off_t>(prealloc_)) == 0;
-    const bool allocated = ok;
     std::uint64_t at = from;
     for (; ok && at < to && !stop_.load(std::memory_order_relaxed); at += kFillPiece) {
       const std::uint64_t piece = std::min(kFillPiece, to - at);
@@ -158,11 +157,10 @@ class PosixLogFile final : public LogFile {
     if (ok && !stopped) {
       filled_ = to;
     } else if (!ok) {
-      // A fallocate that fails part-way may keep what it got. Space past `from` is all the
-      // filler's (the writer is below it), so give it back: the log's next writes need it.
+      // Space past `from` is all the filler's (the writer is below it), and a fallocate that
+      // fails part-way may keep what it got: give it back, the log's next writes need it.
       struct stat st {};
-      if (allocated ||
-          (::fstat(fill_fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > from)) {
+      if (::fstat(fill_fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > from) {
         while (::ftruncate(fill_fd_, static_cast<off_t>(from)) != 0 && errno == EINTR) {
         }
       }

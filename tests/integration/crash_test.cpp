@@ -174,8 +174,7 @@ TEST_P(CrashAudit, SigkillLosesNoAcknowledgedWrite) {
   TempDir copy;
   const std::filesystem::path copied = copy / "appendonlydir";
   std::filesystem::copy(log_dir(dir), copied);
-  std::string bytes = read_file(copied / incr);
-  bytes.erase(bytes.find_last_not_of('\0') + 1);
+  const std::string bytes = read_log(copied / incr);
   const bool zero_filled = bytes.size() < std::filesystem::file_size(copied / incr);
   // Only `always` keeps zero-filled space ahead (it fsyncs often enough to gain from it); its
   // first fill starts with the first write and allocates at once.

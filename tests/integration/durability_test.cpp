@@ -267,9 +267,9 @@ TEST(Rewrite, BgrewriteaofReplacesTheFilesAndKeepsEveryWrite) {
               "file appendonly.aof.2.incr.aof seq 2 type i\n");
     EXPECT_EQ(list_dir(log_dir(d)), (std::set<std::string>{kManifest, base_name(2), incr_name(2)}));
     // Writes now go to the new incremental file.
-    const std::string incr_before = read_log(log_file(d, incr_name(2)));
+    const std::string incr_before = read_file(log_file(d, incr_name(2)));
     EXPECT_EQ(c.call_raw({"SET", "after_rewrite", "fresh"}), "+OK\r\n");
-    const std::string incr_after = read_log(log_file(d, incr_name(2)));
+    const std::string incr_after = read_file(log_file(d, incr_name(2)));
     EXPECT_GT(incr_after.size(), incr_before.size());
     EXPECT_NE(incr_after.find("after_rewrite"), std::string::npos);
     before = dump_all(c);
