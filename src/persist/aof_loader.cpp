@@ -88,7 +88,6 @@ class Loader {
   bool stat_files(const std::vector<const AofFileInfo*>& files);
   bool load_file(const AofFileInfo& file, bool last_incr, std::uint64_t& size);
   static std::uint64_t zero_tail(std::string_view data);
-  static bool torn_write(std::string_view data, std::uint64_t offset);
   bool load_rdb(const std::string& name, std::string_view data, std::uint64_t& aof_start);
   bool load_commands(const AofFileInfo& file, std::string_view data, std::uint64_t start,
                      bool last_incr, std::uint64_t& size);
@@ -195,19 +194,6 @@ std::uint64_t Loader::zero_tail(std::string_view data) {
   return data.size() - (last == std::string_view::npos ? 0 : last + 1);
 }
 
-// Whether a record that breaks at `offset` was cut short by a crash in the middle of a write to
-// zero-filled space rather than damaged: after a power loss the pages of an unfinished write may
-// reach the disk in any order, and one that did not still holds the fill's zeros. So the bad byte
-// is a zero, and zeros run from it to the end of its 512-byte sector (what a disk writes whole)
-// or of the file. Such a record is treated like one cut off at the end of the file.
-bool Loader::torn_write(std::string_view data, std::uint64_t offset) {
-  if (offset >= data.size() || data[offset] != '\0') return false;
-  constexpr std::uint64_t kSector = 512;
-  const std::uint64_t sector_end =
-      std::min<std::uint64_t>(data.size(), offset / kSector * kSector + kSector);
-  return data.substr(offset, sector_end - offset).find_first_not_of('\0') == std::string_view::npos;
-}
-
 // Reads an RDB file or preamble; `aof_start` is set to where commands follow it, if any.
 bool Loader::load_rdb(const std::string& name, std::string_view data, std::uint64_t& aof_start) {
   RdbReaderOptions rdb_options;
@@ -247,11 +233,8 @@ bool Loader::load_commands(const AofFileInfo& file, std::string_view data, std::
       read_options);
   result_.commands += r.commands;
   if (r.status == AofReadStatus::ok) return true;
-  std::string message = r.message;
-  if (r.status == AofReadStatus::corrupt) {
-    if (!torn_write(data, r.error_offset)) return fail(file.name + ": " + message);
-    message += " (zero bytes from there: a write a crash left unfinished)";
-  }
+  const std::string& message = r.message;
+  if (r.status == AofReadStatus::corrupt) return fail(file.name + ": " + message);
   if (!last_incr) {
     return fail(file.name + ": " + message +
                 " (a cut tail is repaired only in the last incr file)");

@@ -112,7 +112,20 @@ class PosixLogFile final : public LogFile {
     return true;
   }
 
-  void set_zero_fill(bool on) override { zero_fill_ = on && prealloc_ > 0; }
+  // Turned off, the file also gives back the space already filled, as closing it would: under
+  // the other policies it stays a plain AOF file for Redis's tools even after a crash.
+  void set_zero_fill(bool on) override {
+    zero_fill_ = on && prealloc_ > 0;
+    if (zero_fill_ || !preallocated_) return;
+    stop_fill();
+    int r;
+    while ((r = ::ftruncate(fd_, static_cast<off_t>(end_))) != 0 && errno == EINTR) {
+    }
+    if (r != 0) return;  // The zeros stay until close; a loader ignores them.
+    preallocated_ = false;
+    filled_ = end_;
+    next_fill_at_ = end_;
+  }
 
  private:
   void start_fill(std::uint64_t need) {

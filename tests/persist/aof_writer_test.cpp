@@ -819,8 +819,8 @@ TEST(AofWriter, RealFileAppendsAfterExistingContent) {
 }
 
 // The real file keeps zero-filled space ahead of its writes, filled by a thread of its own while
-// the writes go on, and cuts it off when closed; a cut-back (truncate) and the writes after it
-// land where they should.
+// the writes go on, and cuts it off when closed or when zero-filling is turned off; a cut-back
+// (truncate) and the writes after it land where they should.
 TEST(AofWriter, RealFileZeroFillsAheadOfItsWritesAndCutsTheFillOnClose) {
   TempDir dir;
   const fs::path path = dir.path() / "log.aof";
@@ -867,6 +867,19 @@ TEST(AofWriter, RealFileZeroFillsAheadOfItsWritesAndCutsTheFillOnClose) {
   const std::string after = set_cmd("after", "cut");
   write(after);
   expected += after;
+
+  // Turned off (the policy left `always`), the file gives the space back while it stays open.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;  // The write above starts a fill.
+  while (fs::file_size(path) <= expected.size() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_GT(fs::file_size(path), expected.size());
+  file->set_zero_fill(false);
+  EXPECT_EQ(read_file(path), expected);
+  const std::string plain = set_cmd("plain", "append");
+  write(plain);
+  expected += plain;
+  EXPECT_EQ(read_file(path), expected);
   file.reset();
   EXPECT_EQ(read_file(path), expected);
 }
