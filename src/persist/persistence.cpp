@@ -66,7 +66,10 @@ std::optional<std::vector<SaveRule>> parse_save_rules(std::string_view text) {
   }
   if (numbers.size() % 2 != 0) return std::nullopt;
   std::vector<SaveRule> rules;
-  for (std::size_t k = 0; k < numbers.size(); k += 2) rules.push_back({numbers[k], numbers[k + 1]});
+  for (std::size_t k = 0; k < numbers.size(); k += 2) {
+    if (numbers[k] < 1) return std::nullopt;  // As Redis: a rule's seconds are at least 1.
+    rules.push_back({numbers[k], numbers[k + 1]});
+  }
   return rules;
 }
 

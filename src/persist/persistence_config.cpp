@@ -110,7 +110,7 @@ bool set_config_value(PersistConfig& c, std::string_view name, std::string_view 
   if (name == "appendfsync") {
     const auto p = parse_fsync_policy(value);
     if (!p) {
-      error = "argument(s) must be one of the following: always, everysec, no";
+      error = "argument(s) must be one of the following: everysec, always, no";
       return false;
     }
     c.appendfsync = *p;
@@ -148,8 +148,12 @@ bool set_config_value(PersistConfig& c, std::string_view name, std::string_view 
   if (name == "auto-aof-rewrite-percentage") {
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size() || v < 0) {
+    if (ec != std::errc() || end != value.data() + value.size()) {
       error = "argument couldn't be parsed into an integer";
+      return false;
+    }
+    if (v < 0 || v > 2147483647) {
+      error = "argument must be between 0 and 2147483647 inclusive";
       return false;
     }
     c.auto_aof_rewrite_percentage = v;

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -15,6 +16,8 @@ namespace kv::server {
 namespace po = boost::program_options;
 
 namespace {
+
+constexpr const char* kDefaultSaveRules = "3600 1 300 100 60 10000";
 
 // Turns "name value" lines into "--name value" tokens for the same parser the command line uses.
 // '#' starts a comment line; values may be quoted as in redis.conf.
@@ -31,6 +34,12 @@ std::vector<std::string> config_file_tokens(const std::string& path) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": unbalanced quotes");
     }
     if (words.empty() || words[0][0] == '#') continue;
+    if (words[0] == "save" && words.size() > 2) {  // redis.conf's spelling: save 900 1
+      std::string rules;
+      for (std::size_t i = 1; i < words.size(); ++i) rules += (i > 1 ? " " : "") + words[i];
+      words.resize(2);
+      words[1] = std::move(rules);
+    }
     if (words.size() > 2) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": expected 'name value'");
     }
@@ -38,6 +47,21 @@ std::vector<std::string> config_file_tokens(const std::string& path) {
     if (words.size() == 2) tokens.push_back(words[1]);
   }
   return tokens;
+}
+
+// Redis's rule for save: every occurrence, config file first, adds its rules, and "" drops the
+// rules before it; none at all keeps the default.
+void add_save_rules(const po::parsed_options& parsed, std::optional<std::string>& rules) {
+  for (const auto& option : parsed.options) {
+    if (option.string_key != "save") continue;
+    for (const std::string& value : option.value) {
+      if (value.find_first_not_of(' ') == std::string::npos || !rules || rules->empty()) {
+        rules = value;
+      } else {
+        *rules += " " + value;
+      }
+    }
+  }
 }
 
 std::int64_t memory_value(const std::string& name, const std::string& text) {
@@ -81,8 +105,9 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
     ("dir", po::value<std::string>()->default_value("."),
      "data folder: the snapshot and the append-only log folder live here")
     ("dbfilename", po::value<std::string>()->default_value("dump.rdb"), "snapshot file name")
-    ("save", po::value<std::string>()->default_value("3600 1 300 100 60 10000"),
-     "snapshot rules: 'seconds changes' pairs; \"\" for none")
+    ("save", po::value<std::vector<std::string>>()->composing()->default_value(
+       {std::string(kDefaultSaveRules)}, kDefaultSaveRules),
+     "snapshot rules: 'seconds changes' pairs; \"\" for none; repeated, the rules add up")
     ("appendonly", po::value<std::string>()->default_value("yes"),
      "log every write to the append-only log (yes|no)")
     ("appendfsync", po::value<std::string>()->default_value("everysec"),
@@ -111,7 +136,10 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
   positional.add("config", 1);
   try {
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(positional).run(), vm);
+    const po::parsed_options command_line =
+        po::command_line_parser(argc, argv).options(desc).positional(positional).run();
+    po::store(command_line, vm);
+    std::optional<std::string> save_rules;
     if (vm.count("help")) {
       std::cout << desc << "\n";
       return OptionsOutcome::exit_ok;
@@ -123,8 +151,12 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
     if (vm.count("config")) {
       s.config_file = vm["config"].as<std::string>();
       // Stored second, so the command line wins.
-      po::store(po::command_line_parser(config_file_tokens(s.config_file)).options(desc).run(), vm);
+      const po::parsed_options file =
+          po::command_line_parser(config_file_tokens(s.config_file)).options(desc).run();
+      po::store(file, vm);
+      add_save_rules(file, save_rules);
     }
+    add_save_rules(command_line, save_rules);
     po::notify(vm);
     s.port = vm["port"].as<int>();
     if (s.port < 0 || s.port > 65535) throw std::runtime_error("--port must be 0..65535");
@@ -159,8 +191,10 @@ OptionsOutcome parse_options(int argc, char** argv, cmd::Settings& s) {
     }
     for (const auto& option : persistence.options()) {
       const std::string& name = option->long_name();
+      const std::string value =
+          name == "save" ? save_rules.value_or(kDefaultSaveRules) : vm[name].as<std::string>();
       std::string error;
-      if (!persist::set_config_value(s.persistence, name, vm[name].as<std::string>(), error))
+      if (!persist::set_config_value(s.persistence, name, value, error))
         throw std::runtime_error("--" + name + ": " + error);
     }
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 // their tools accept them, CONFIG reads and changes the persistence parameters live, and a
 // background snapshot is one cut of every writer's sequence. Damaged files, a full disk and
 // loading are in recovery_test.cpp.
+#include <fstream>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -383,6 +384,52 @@ TEST(Config, PersistenceParametersReadAndChangeLive) {
   RawClient c(kvd.port());
   EXPECT_EQ(c.call_raw({"MGET", "a", "b", "c", "n"}),
             "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n");
+}
+
+// redis.conf spells save rules as "save 900 1", a line per rule; every occurrence adds rules,
+// the config file's before the command line's, and "" drops the rules before it.
+TEST(Config, SaveRulesAddUpAsInRedis) {
+  TempDir d;
+  const std::string conf = d / "kvd.conf";
+  {
+    std::ofstream out(conf);
+    out << "# as in redis.conf\nsave 900 1\nsave 300 10\nappendonly no\n";
+  }
+  const auto rules = [&](const Args& extra) {  // The harness adds --save "" unless given one.
+    Args args = {conf, "--dir", d.str()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Kvd kvd(args);
+    RawClient c(kvd.port());
+    return config_get(c, "save");
+  };
+  EXPECT_EQ(rules({"--save", "60 5"}), "900 1 300 10 60 5");
+  EXPECT_EQ(rules({"--save", ""}), "");
+  EXPECT_EQ(rules({"--save", "", "--save", "20 2"}), "20 2");
+  const CommandResult zero = run_command({binary_dir() + "/kvd", "--save", "0 0", "--dir", d.str()});
+  EXPECT_NE(zero.exit_code, 0);
+  EXPECT_NE(zero.err.find("Invalid save parameters"), std::string::npos) << zero.err;
+}
+
+// CONFIG SET's value errors for the persistence parameters, byte for byte as Redis 7.0's.
+TEST(Config, PersistenceValueErrorsAreRedisOnes) {
+  TempDir d;
+  Kvd kvd({"--dir", d.str(), "--appendonly", "no"});
+  RawClient c(kvd.port());
+  const auto failed = [](const std::string& name, const std::string& why) {
+    return "-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why +
+           "\r\n";
+  };
+  EXPECT_EQ(c.call_raw({"CONFIG", "SET", "appendfsync", "bogus"}),
+            failed("appendfsync", "argument(s) must be one of the following: everysec, always, no"));
+  EXPECT_EQ(c.call_raw({"CONFIG", "SET", "auto-aof-rewrite-percentage", "-1"}),
+            failed("auto-aof-rewrite-percentage",
+                   "argument must be between 0 and 2147483647 inclusive"));
+  EXPECT_EQ(c.call_raw({"CONFIG", "SET", "auto-aof-rewrite-percentage", "x"}),
+            failed("auto-aof-rewrite-percentage", "argument couldn't be parsed into an integer"));
+  for (const char* bad : {"0 0", "5 -1", "5"}) {
+    EXPECT_EQ(c.call_raw({"CONFIG", "SET", "save", bad}), failed("save", "Invalid save parameters"))
+        << bad;
+  }
 }
 
 // ---- 5. A background snapshot is one cut of every writer's sequence ----
