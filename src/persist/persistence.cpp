@@ -142,7 +142,15 @@ void Persistence::load_rdb_file(const std::string& path) {
   RdbReader reader({cfg.skip_unsupported_types, cfg.rdbchecksum});
   const std::int64_t now = now_ms();
   std::uint64_t expired = 0;
+  std::int64_t last_report = now;
   const RdbStatus status = reader.read(data, [&](const RdbEntry& e) {
+    if ((reader.stats().keys & 1023) == 0) {  // Progress for INFO, and in the log each second.
+      loading_done_.store(e.end, std::memory_order_relaxed);
+      if (const std::int64_t t = now_ms(); t - last_report >= 1000) {
+        last_report = t;
+        log_(0, "Loading the snapshot: " + std::to_string(e.end * 100 / data.size()) + "%");
+      }
+    }
     if (e.expire_at_ms && *e.expire_at_ms < now) {
       ++expired;  // Past its deadline: not loaded, as Redis does for a master.
       return;
@@ -150,8 +158,7 @@ void Persistence::load_rdb_file(const std::string& path) {
     put_loaded(e);
   });
   if (!status.ok()) {
-    throw std::runtime_error("Bad snapshot " + path + ": " + status.message + " (offset " +
-                             std::to_string(status.offset) + ")");
+    throw std::runtime_error("Bad snapshot " + path + ": " + status.message);
   }
   loading_done_.store(data.size());
   loaded_keys_.store(reader.stats().keys - expired);

@@ -110,6 +110,7 @@ struct RdbEntry {
   std::string_view key;                      ///< Key bytes.
   std::string_view value;                    ///< Value bytes.
   std::optional<std::int64_t> expire_at_ms;  ///< Deadline in Unix ms (may be past), if any.
+  std::uint64_t end = 0;                     ///< Offset just past the entry in the file.
 };
 
 /// Options of RdbReader.

@@ -314,7 +314,7 @@ bool Parser::key_value(std::uint8_t type, std::size_t at) {
   if (type != rdb::kTypeString) return skip_value(type, key, at);
   if (!read_string(value, value_scratch_)) return false;
   ++stats_.keys;
-  on_key_(RdbEntry{db_, key, value, expire_});
+  on_key_(RdbEntry{db_, key, value, expire_, pos_});
   return true;
 }
 

@@ -373,20 +373,26 @@ TEST(DiskFull, WritesGetMisconfThenRecoverWithoutLosingAnAcknowledgedWrite) {
 
 // ---- 4. Loading ----
 
-TEST(Loading, InfoShowsProgressAndWritesGetLoading) {
+// Restarts kvd on a large data set, from the log or (`snapshot`) from dump.rdb alone, and checks
+// that INFO shows loading:1 with the progress moving, and that writes get -LOADING meanwhile.
+void expect_loading_visible(bool snapshot) {
   constexpr std::size_t kValue = 100;
-  bool seen = false, refused = false;
+  bool seen = false, partial = false, refused = false;
   int keys = 400000;
-  for (int attempt = 0; attempt < 3 && !(seen && refused); ++attempt, keys *= 2) {
+  for (int attempt = 0; attempt < 3 && !(seen && partial && refused); ++attempt, keys *= 2) {
     TempDir d;
+    const Args args = snapshot ? Args{"--dir", d.str(), "--appendonly", "no"} : aof_args(d);
     {
-      Kvd kvd(aof_args(d));
+      Kvd kvd(args);
       RawClient c(kvd.port());
       fill(c, "big:", keys, kValue);
+      if (snapshot) {
+        ASSERT_EQ(c.call_raw({"SAVE"}), "+OK\r\n");
+      }
       EXPECT_EQ(kvd.stop(), 0);
     }
     const auto start = Clock::now();
-    Kvd kvd(aof_args(d), /*wait_ready=*/false);
+    Kvd kvd(args, /*wait_ready=*/false);
     RawClient c(kvd.port());
     while (true) {
       const std::string i = info(c);
@@ -396,6 +402,7 @@ TEST(Loading, InfoShowsProgressAndWritesGetLoading) {
       if (!perc.empty()) {
         EXPECT_GE(std::stod(perc), 0.0);
         EXPECT_LE(std::stod(perc), 100.0);
+        partial = partial || (std::stod(perc) > 0.0 && std::stod(perc) < 100.0);
       }
       seen = true;
       if (!refused) {
@@ -411,8 +418,9 @@ TEST(Loading, InfoShowsProgressAndWritesGetLoading) {
     }
     const auto took =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-    std::printf("[loading] %d keys loaded in %lld ms, loading:1 %s, -LOADING %s\n", keys,
-                static_cast<long long>(took), seen ? "seen" : "not seen",
+    std::printf("[loading %s] %d keys loaded in %lld ms, loading:1 %s, progress %s, -LOADING %s\n",
+                snapshot ? "dump.rdb" : "log", keys, static_cast<long long>(took),
+                seen ? "seen" : "not seen", partial ? "seen" : "not seen",
                 refused ? "seen" : "not seen");
     wait_loaded(kvd.port());
     EXPECT_EQ(c.call({"DBSIZE"}).integer, keys);
@@ -420,8 +428,13 @@ TEST(Loading, InfoShowsProgressAndWritesGetLoading) {
               filled_value(keys - 1, kValue));
   }
   EXPECT_TRUE(seen) << "INFO never showed loading:1";
+  EXPECT_TRUE(partial) << "INFO never showed loading_loaded_perc between 0 and 100";
   EXPECT_TRUE(refused) << "no write got -LOADING during loading";
 }
+
+TEST(Loading, LogShowsProgressAndWritesGetLoading) { expect_loading_visible(false); }
+
+TEST(Loading, SnapshotShowsProgressAndWritesGetLoading) { expect_loading_visible(true); }
 
 }  // namespace
 }  // namespace kv::test
