@@ -434,10 +434,11 @@ TEST(Config, PersistenceValueErrorsAreRedisOnes) {
 
 // ---- 5. A background snapshot is one cut of every writer's sequence ----
 
-TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
+TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEveryWriter) {
   constexpr int kWriters = 4;
   constexpr int kKeys = 50;  // Writer i writes n = 1, 2, ... to w<i>:<(n - 1) % kKeys>.
   constexpr int kFiller = 300000;
+  constexpr int kBatch = 16;
   TempDir d;
   Kvd kvd(rdb_args(d));
   RawClient c(kvd.port());
@@ -451,18 +452,23 @@ TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
     writers.emplace_back([&, w] {
       RawClient client(kvd.port());
       while (!stop.load()) {
-        std::string batch;
-        for (int k = 0; k < 16; ++k) {
+        // A transaction of kBatch SETs and one INCR of a counter all writers share.
+        std::string batch = proto::encode_command(Args{"MULTI"});
+        for (int k = 0; k < kBatch; ++k) {
           const std::int64_t n = ++sent[w];
           batch += proto::encode_command(
               Args{"SET", "w" + std::to_string(w) + ":" + std::to_string((n - 1) % kKeys),
                    std::to_string(n)});
         }
+        batch += proto::encode_command(Args{"INCR", "batches"});
+        batch += proto::encode_command(Args{"EXEC"});
         client.send(batch);
-        for (int k = 0; k < 16; ++k) {
-          if (client.read_raw() != "+OK\r\n") return;
-          ++acked[w];
+        if (client.read_raw() != "+OK\r\n") return;
+        for (int k = 0; k <= kBatch; ++k) {
+          if (client.read_raw() != "+QUEUED\r\n") return;
         }
+        if (!client.read_raw().starts_with("*" + std::to_string(kBatch + 1) + "\r\n")) return;
+        acked[w] += kBatch;
       }
     });
   }
@@ -494,9 +500,10 @@ TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   Kvd loaded(rdb_args(copy));
   RawClient l(loaded.port());
-  EXPECT_EQ(l.call({"DBSIZE"}).integer, kFiller + kWriters * kKeys);
+  EXPECT_EQ(l.call({"DBSIZE"}).integer, kFiller + kWriters * kKeys + 1);
   EXPECT_EQ(l.call({"GET", "filler:123456"}).str, filled_value(123456, 16));
   std::string summary;
+  std::int64_t batches = 0;  // Transactions of every writer in the snapshot.
   for (int w = 0; w < kWriters; ++w) {
     SCOPED_TRACE("writer " + std::to_string(w));
     Args mget = {"MGET"};
@@ -511,9 +518,12 @@ TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
       EXPECT_EQ((n - 1) % kKeys, k) << "a value never written to this key: " << n;
       m = std::max(m, n);
     }
-    // The cut came after BGSAVE was sent and before the writer stopped.
+    // The cut came after BGSAVE was sent and before the writer stopped, between two of its
+    // transactions.
     EXPECT_GE(m, acked_at_bgsave[w]);
     EXPECT_LE(m, sent[w]);
+    EXPECT_EQ(m % kBatch, 0) << "a transaction cut in two";
+    batches += m / kBatch;
     // One point in the writer's sequence: every key holds its latest write up to m.
     for (int k = 0; k < kKeys; ++k) {
       const std::int64_t want = m - ((m - 1 - k) % kKeys + kKeys) % kKeys;
@@ -522,6 +532,9 @@ TEST(Snapshot, BgsaveUnderWritersIsOneCutOfEachWriter) {
     summary += " w" + std::to_string(w) + "=" + std::to_string(m) + " [" +
                std::to_string(acked_at_bgsave[w]) + ".." + std::to_string(sent[w]) + "]";
   }
+  // One point in time across the writers too: the shared counter counts exactly the
+  // transactions whose writes are there.
+  EXPECT_EQ(l.call({"GET", "batches"}).str, std::to_string(batches));
   std::printf("[bgsave cut] %lld writes acknowledged during the save;%s\n",
               static_cast<long long>(during), summary.c_str());
 }
