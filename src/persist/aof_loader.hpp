@@ -48,8 +48,11 @@ struct AofLoadResult {
   std::uint64_t commands = 0;            ///< Commands given to on_unit (MULTI and EXEC included).
   std::uint64_t truncated_bytes = 0;     ///< Bytes cut from the last incr file.
   std::uint64_t preallocated_bytes = 0;  ///< Zero bytes cut from the ends of incr files.
-  AofManifest manifest;                  ///< As loaded.
-  std::uint64_t base_size = 0;           ///< Bytes of the base file (INFO aof_base_size).
+  /// CRC-64 of the last incr file's bytes after its last checksum line (as kept): where a writer
+  /// that continues the file starts its next checksum (AofWriter::open).
+  std::uint64_t tail_crc = 0;
+  AofManifest manifest;         ///< As loaded.
+  std::uint64_t base_size = 0;  ///< Bytes of the base file (INFO aof_base_size).
   std::uint64_t incr_size = 0;  ///< Bytes of the incr files after any cut (aof_current_size is
                                 ///< base_size + incr_size).
 };

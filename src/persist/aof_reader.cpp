@@ -2,7 +2,10 @@
 #include "persist/aof_reader.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
+
+#include "persist/crc64.hpp"
 
 namespace kv::persist {
 namespace {
@@ -68,6 +71,7 @@ class Parser {
   std::size_t last_bulk_ = std::string_view::npos;
   std::uint64_t bad_offset_ = 0;
   std::string bad_message_;
+  std::size_t chunk_start_ = 0;  // Where the bytes the next checksum line covers start.
 };
 
 // Reads "<prefix><digits>\r\n" at pos_.
@@ -140,12 +144,25 @@ Step Parser::need_more_in_command(std::uint64_t start) {
   return Step::need_more;
 }
 
-// Skips one annotation line at pos_.
+// Skips one annotation line at pos_; a checksum line is checked first.
 Step Parser::annotation() {
   const std::size_t start = pos_;
   const std::size_t window = std::min(data_.size() - pos_, kAofMaxAnnotation);
   const std::size_t nl = data_.substr(pos_, window).find('\n');
   if (nl != std::string_view::npos) {
+    const std::string_view line = data_.substr(start, nl + 1);
+    if (line.starts_with(kAofChecksumTag)) {
+      char want[kAofChecksumLine];
+      const std::uint64_t crc = crc64(0, data_.substr(chunk_start_, start - chunk_start_));
+      format_aof_checksum(crc, want);
+      if (line != std::string_view(want, kAofChecksumLine)) {
+        const std::uint64_t from = chunk_start_;
+        return bad(from, "checksum mismatch in the bytes up to the checksum line at offset " +
+                             std::to_string(start) + ", which start");
+      }
+      chunk_start_ = start + nl + 1;
+      result_.unchecked_from = chunk_start_;
+    }
     pos_ += nl + 1;
     return Step::done;
   }
@@ -180,6 +197,8 @@ void Parser::finish(AofReadStatus status, std::uint64_t error_offset, std::strin
 
 AofReadResult Parser::run() {
   pos_ = static_cast<std::size_t>(std::min<std::uint64_t>(options_.start, data_.size()));
+  chunk_start_ = pos_;
+  result_.unchecked_from = pos_;
   result_.valid_bytes = pos_;
   bool in_multi = false;
   std::size_t unit_start = pos_;
@@ -233,6 +252,15 @@ AofReadResult Parser::run() {
 }
 
 }  // namespace
+
+void format_aof_checksum(std::uint64_t crc, char* out) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::memcpy(out, kAofChecksumTag.data(), kAofChecksumTag.size());
+  char* digits = out + kAofChecksumTag.size();
+  for (int i = 15; i >= 0; --i, crc >>= 4) digits[i] = kHex[crc & 0xf];
+  digits[16] = '\r';
+  digits[17] = '\n';
+}
 
 AofReadResult read_aof(std::string_view data, const AofUnitCallback& on_unit,
                        const AofReadOptions& options) {

@@ -9,6 +9,9 @@
 #include <limits>
 #include <utility>
 
+#include "persist/aof_reader.hpp"
+#include "persist/crc64.hpp"
+
 namespace kv::persist {
 namespace {
 
@@ -82,13 +85,14 @@ AofWriter::~AofWriter() {
   complete_waiters();
 }
 
-std::uint64_t AofWriter::open(std::unique_ptr<LogFile> file, std::uint64_t size) {
+std::uint64_t AofWriter::open(std::unique_ptr<LogFile> file, std::uint64_t size,
+                              std::uint64_t tail_crc) {
   assert(file != nullptr);
   std::uint64_t at;
   {
     std::lock_guard lock(append_mu_);
     at = appended_lsn_.load(std::memory_order_relaxed);
-    switches_.push_back({at, std::move(file), size});
+    switches_.push_back({at, std::move(file), size, tail_crc});
     file_db_ = -1;
     open_.store(true, std::memory_order_release);
   }
@@ -454,14 +458,27 @@ void AofWriter::switch_files_locked() {
     }
     file_size_ = s.size;
     file_size_stat_.store(file_size_, std::memory_order_relaxed);
+    chunk_crc_ = s.tail_crc;
+    line_left_.clear();
     next_.pop_front();
   }
 }
 
+// Writes n bytes of out_ and, in the same system call, the checksum line that covers them and
+// the bytes since the file's last checksum line: a loader then refuses any byte changed on the
+// disk, and Redis's tools skip the line as an annotation.
 bool AofWriter::write_to_file_locked(std::uint64_t n) {
+  const std::string_view data(out_.data() + out_pos_, n);
+  char line[kAofChecksumLine];
+  format_aof_checksum(crc64(chunk_crc_, data), line);
+  const std::string_view parts[] = {line_left_, data, {line, kAofChecksumLine}};
+  const std::uint64_t total = line_left_.size() + n + kAofChecksumLine;
   int err = 0;
-  const std::int64_t r = file_->write(out_.data() + out_pos_, n, err);
-  if (r == static_cast<std::int64_t>(n)) {
+  const std::int64_t r = file_->write(parts, err);
+  if (r == static_cast<std::int64_t>(total)) {
+    file_size_ += line_left_.size() + kAofChecksumLine;
+    line_left_.clear();
+    chunk_crc_ = 0;
     advance_locked(n);
     return true;
   }
@@ -471,8 +488,25 @@ bool AofWriter::write_to_file_locked(std::uint64_t n) {
     int truncate_err = 0;
     if (!file_->truncate(file_size_, truncate_err)) {
       // The partial bytes stay; count them as written so the retry continues right after them
-      // and the record ends up whole, not duplicated (as Redis does).
-      advance_locked(static_cast<std::uint64_t>(r));
+      // and the record ends up whole, not duplicated (as Redis does). A checksum line cut short
+      // is finished first by the next write.
+      auto left = static_cast<std::uint64_t>(r);
+      const auto take = [&left](std::uint64_t size) {
+        const std::uint64_t k = std::min(left, size);
+        left -= k;
+        return k;
+      };
+      const std::uint64_t old_line = take(line_left_.size());
+      const std::uint64_t written = take(n);
+      const std::uint64_t new_line = take(kAofChecksumLine);
+      line_left_.erase(0, old_line);
+      chunk_crc_ = crc64(chunk_crc_, data.substr(0, written));
+      if (new_line > 0) {
+        line_left_.assign(line + new_line, kAofChecksumLine - new_line);
+        chunk_crc_ = 0;
+      }
+      file_size_ += old_line + new_line;
+      advance_locked(written);
     }
   }
   if (err == 0) err = ENOSPC;  // A short write without errno: the disk is full.

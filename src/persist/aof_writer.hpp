@@ -79,10 +79,12 @@ class AofWriter {
   AofWriter(const AofWriter&) = delete;
   AofWriter& operator=(const AofWriter&) = delete;
 
-  /// Starts logging to `file` (non-null), which already holds `size` bytes. The file's selected
+  /// Starts logging to `file` (non-null), which already holds `size` bytes, the last of them
+  /// not yet under a checksum line having the CRC-64 `tail_crc` (see kAofChecksumTag: each write
+  /// ends with a checksum line covering the bytes since the previous one). The file's selected
   /// database is unknown, so the next db-specific append writes a SELECT first. On an open
   /// writer this switches files as rotate() does. Returns the LSN where `file` starts.
-  std::uint64_t open(std::unique_ptr<LogFile> file, std::uint64_t size);
+  std::uint64_t open(std::unique_ptr<LogFile> file, std::uint64_t size, std::uint64_t tail_crc = 0);
   /// Stops accepting appends, then writes and fsyncs everything appended and closes the file(s).
   /// Returns false if that failed: the bytes then stay buffered and the files open (not
   /// acknowledged), and the writer thread keeps retrying every period until they are written and
@@ -170,6 +172,7 @@ class AofWriter {
     std::uint64_t lsn;
     std::shared_ptr<LogFile> file;
     std::uint64_t size;
+    std::uint64_t tail_crc = 0;
   };
   // A file written up to `end_lsn` that needs its final fsync before it is closed.
   struct Retired {
@@ -212,6 +215,8 @@ class AofWriter {
   std::size_t out_pos_ = 0;
   std::shared_ptr<LogFile> file_;  // Being written; null while closed.
   std::uint64_t file_size_ = 0;    // Bytes in file_ (its last good size).
+  std::uint64_t chunk_crc_ = 0;    // CRC-64 of file_'s bytes since its last checksum line.
+  std::string line_left_;          // The end of a checksum line a failed write cut short.
   std::deque<Switch> next_;        // Switches taken from the append side, at or after written.
   std::vector<Retired> retiring_;  // Oldest first; popped only under sync_mu_.
   bool retired_ = false;           // A file was retired since the writer thread was last woken.

@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace kv::persist {
 
@@ -18,9 +20,15 @@ namespace kv::persist {
 class LogFile {
  public:
   virtual ~LogFile() = default;
-  /// Writes n bytes at the end; returns the count written, which is less than n only when a
-  /// write failed part-way (then `err` is set), or -1 with `err` set (errno). Retries EINTR.
-  virtual std::int64_t write(const char* data, std::size_t n, int& err) = 0;
+  /// Writes the parts, in order, at the end with one system call where it can; returns the count
+  /// written, which is less than their total only when a write failed part-way (then `err` is
+  /// set), or -1 with `err` set (errno). Retries EINTR.
+  virtual std::int64_t write(std::span<const std::string_view> parts, int& err) = 0;
+  /// write() of one part.
+  std::int64_t write(const char* data, std::size_t n, int& err) {
+    const std::string_view part(data, n);
+    return write(std::span<const std::string_view>(&part, 1), err);
+  }
   /// Flushes the written bytes to stable storage (fdatasync); false with `err` set.
   virtual bool sync(int& err) = 0;
   /// Cuts the file to `size` bytes; false with `err` set.

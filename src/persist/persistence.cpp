@@ -200,6 +200,7 @@ void Persistence::load(const Replay& replay) {
     if (r.found) {
       std::lock_guard lock(job_mu_);
       manifest_ = r.manifest;
+      log_tail_crc_ = r.tail_crc;
       aof_base_size_ = r.base_size;
       aof_older_incrs_ = r.incr_size;
       aof_rewrite_base_ = r.base_size + r.incr_size;
@@ -397,9 +398,11 @@ bool Persistence::switch_log(bool open, std::string& error) {
 bool Persistence::reopen_log(std::string& error) {
   const fs::path dir = aof_dir();
   std::string incr;
+  std::uint64_t tail_crc;
   {
     std::lock_guard lock(job_mu_);
     incr = manifest_.incrs.back().name;
+    tail_crc = log_tail_crc_;
   }
   int err = 0;
   auto file = open_log_((dir / incr).string(), err);
@@ -413,7 +416,7 @@ bool Persistence::reopen_log(std::string& error) {
     std::lock_guard lock(job_mu_);
     aof_older_incrs_ -= std::min(aof_older_incrs_, size);
   }
-  writer_.open(std::move(file), size);
+  writer_.open(std::move(file), size, tail_crc);
   aof_on_.store(true);
   return true;
 }

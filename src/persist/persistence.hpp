@@ -232,6 +232,7 @@ class Persistence {
   std::uint64_t aof_base_size_ = 0;     // Bytes of the base file.
   std::uint64_t aof_older_incrs_ = 0;   // Bytes of the incremental files before the current one.
   std::uint64_t aof_rewrite_base_ = 0;  // Log size after the last rewrite (auto rewrite's 100%).
+  std::uint64_t log_tail_crc_ = 0;      // Of the loaded log's last incr file (AofLoadResult).
 
   std::thread job_thread_;
   std::thread cron_thread_;

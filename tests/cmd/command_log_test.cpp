@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cmd_harness.hpp"
+#include "log_text.hpp"
 #include "persist/persistence.hpp"
 #include "proto/reply_reader.hpp"
 
@@ -38,7 +39,7 @@ class CommandLogTest : public CmdTest {
     fs::remove_all(dir_, ec);
   }
 
-  // The incremental file's contents so far.
+  // The incremental file's records so far (its checksum lines checked and left out).
   std::string logged() {
     EXPECT_TRUE(persistence_->writer().flush_and_sync());
     std::ifstream in(dir_ / "appendonlydir" / "appendonly.aof.1.incr.aof", std::ios::binary);
@@ -46,7 +47,7 @@ class CommandLogTest : public CmdTest {
     s << in.rdbuf();
     std::string bytes = s.str();
     bytes.erase(bytes.find_last_not_of('\0') + 1);  // The zero-filled space ahead of the log.
-    return bytes;
+    return kv::test::log_records(bytes);
   }
 
   fs::path dir_;

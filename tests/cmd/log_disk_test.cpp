@@ -65,12 +65,12 @@ class FailingFile final : public persist::LogFile {
  public:
   FailingFile(std::unique_ptr<persist::LogFile> file, FailingDisk& disk)
       : file_(std::move(file)), disk_(disk) {}
-  std::int64_t write(const char* data, std::size_t n, int& err) override {
+  std::int64_t write(std::span<const std::string_view> parts, int& err) override {
     if (disk_.full.load()) {
       err = ENOSPC;
       return -1;
     }
-    return file_->write(data, n, err);
+    return file_->write(parts, err);
   }
   bool sync(int& err) override {
     {

@@ -2,7 +2,6 @@
 // their tools accept them, CONFIG reads and changes the persistence parameters live, and a
 // background snapshot is one cut of every writer's sequence. Damaged files, a full disk and
 // loading are in recovery_test.cpp.
-#include <fstream>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -11,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -405,7 +405,8 @@ TEST(Config, SaveRulesAddUpAsInRedis) {
   EXPECT_EQ(rules({"--save", "60 5"}), "900 1 300 10 60 5");
   EXPECT_EQ(rules({"--save", ""}), "");
   EXPECT_EQ(rules({"--save", "", "--save", "20 2"}), "20 2");
-  const CommandResult zero = run_command({binary_dir() + "/kvd", "--save", "0 0", "--dir", d.str()});
+  const CommandResult zero =
+      run_command({binary_dir() + "/kvd", "--save", "0 0", "--dir", d.str()});
   EXPECT_NE(zero.exit_code, 0);
   EXPECT_NE(zero.err.find("Invalid save parameters"), std::string::npos) << zero.err;
 }
@@ -416,14 +417,14 @@ TEST(Config, PersistenceValueErrorsAreRedisOnes) {
   Kvd kvd({"--dir", d.str(), "--appendonly", "no"});
   RawClient c(kvd.port());
   const auto failed = [](const std::string& name, const std::string& why) {
-    return "-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why +
-           "\r\n";
+    return "-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why + "\r\n";
   };
-  EXPECT_EQ(c.call_raw({"CONFIG", "SET", "appendfsync", "bogus"}),
-            failed("appendfsync", "argument(s) must be one of the following: everysec, always, no"));
-  EXPECT_EQ(c.call_raw({"CONFIG", "SET", "auto-aof-rewrite-percentage", "-1"}),
-            failed("auto-aof-rewrite-percentage",
-                   "argument must be between 0 and 2147483647 inclusive"));
+  EXPECT_EQ(
+      c.call_raw({"CONFIG", "SET", "appendfsync", "bogus"}),
+      failed("appendfsync", "argument(s) must be one of the following: everysec, always, no"));
+  EXPECT_EQ(
+      c.call_raw({"CONFIG", "SET", "auto-aof-rewrite-percentage", "-1"}),
+      failed("auto-aof-rewrite-percentage", "argument must be between 0 and 2147483647 inclusive"));
   EXPECT_EQ(c.call_raw({"CONFIG", "SET", "auto-aof-rewrite-percentage", "x"}),
             failed("auto-aof-rewrite-percentage", "argument couldn't be parsed into an integer"));
   for (const char* bad : {"0 0", "5 -1", "5"}) {

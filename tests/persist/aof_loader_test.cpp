@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "persist/aof_reader.hpp"
+#include "persist/crc64.hpp"
 #include "proto/reply_reader.hpp"
 
 namespace kv::persist {
@@ -239,6 +241,22 @@ TEST_F(AofLoader, ZeroGapWithDataAfterItIsCorruption) {
       << r.error;
   EXPECT_TRUE(seen.warnings.empty());
   EXPECT_EQ(size_of("appendonly.aof.2.incr.aof"), file.size());  // Untouched, zeros and all.
+}
+
+// A writer that continues the last incr file starts its next checksum line from the bytes after
+// the file's last one (AofLoadResult::tail_crc), as they are after any cut.
+TEST_F(AofLoader, TailCrcCoversTheLastIncrsBytesAfterItsLastChecksumLine) {
+  const std::string checked = cmd({"SET", "a", "1"});
+  char line[kAofChecksumLine];
+  format_aof_checksum(crc64(0, checked), line);
+  const std::string tail = cmd({"SET", "b", "2"});
+  standard_folder(checked + std::string(line, kAofChecksumLine) + tail + "*3\r\n$3\r\nSE");
+  Seen seen;
+  const AofLoadResult r = load(seen);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.truncated_bytes, 10u);
+  EXPECT_EQ(r.tail_crc, crc64(0, tail));
+  EXPECT_EQ(seen.commands.back(), (std::vector<std::string>{"SET", "b", "2"}));
 }
 
 // A single zero byte that breaks a record is damage too.

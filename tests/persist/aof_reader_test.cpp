@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "persist/crc64.hpp"
 #include "proto/reply_reader.hpp"
 
 namespace kv::persist {
@@ -362,6 +363,62 @@ TEST(AofReader, CutAnnotationIsTruncatedAndLongOneCorrupt) {
   EXPECT_EQ(longer.error_offset, head.size());
   const std::string fits = "#" + std::string(kAofMaxAnnotation - 3, 'x') + "\r\n";
   EXPECT_EQ(read(head + fits + head).status, AofReadStatus::ok);
+}
+
+// The checksum line of `covered` (what kvd's writer ends each write with).
+std::string checksum(std::string_view covered) {
+  char line[kAofChecksumLine];
+  format_aof_checksum(crc64(0, covered), line);
+  return {line, kAofChecksumLine};
+}
+
+TEST(AofReader, ChecksumLinesAreCheckedAndSkipped) {
+  const std::string a = cmd({"SET", "a", "1"}) + cmd({"SET", "b", "2"});
+  const std::string b = multi() + cmd({"INCR", "a"}) + exec();
+  const std::string tail = cmd({"DEL", "b"});  // Not yet under a line: read as it is.
+  const std::string data = a + checksum(a) + b + checksum(b) + tail;
+  EXPECT_EQ(checksum(a).size(), kAofChecksumLine);
+  EXPECT_TRUE(checksum(a).starts_with("#C:")) << checksum(a);
+  EXPECT_TRUE(checksum(a).ends_with("\r\n")) << checksum(a);
+  std::vector<Unit> units;
+  const AofReadResult r = read(data, units);
+  EXPECT_EQ(r.status, AofReadStatus::ok) << r.message;
+  EXPECT_EQ(r.valid_bytes, data.size());
+  EXPECT_EQ(r.unchecked_from, data.size() - tail.size());
+  ASSERT_EQ(units.size(), 4u);
+  EXPECT_EQ(units[3], (Unit{{"DEL", "b"}}));
+  // After a start offset (an RDB preamble), the first line covers the bytes from there.
+  const std::string preamble = "REDIS0010...rdb...";
+  AofReadOptions options;
+  options.start = preamble.size();
+  EXPECT_EQ(read(preamble + a + checksum(a), options).status, AofReadStatus::ok);
+}
+
+TEST(AofReader, AChangedByteUnderAChecksumLineIsCorrupt) {
+  const std::string a = cmd({"SET", "a", "1"});
+  const std::string b = cmd({"SET", "key", "value"}) + cmd({"SET", "c", "3"});
+  const std::string good = a + checksum(a) + b + checksum(b);
+  // Every byte of b's values and keys: framing still fine, only the checksum tells.
+  for (const std::size_t at : {b.find("key"), b.find("value") + 2, b.rfind('3')}) {
+    std::string bad = good;
+    const std::size_t offset = a.size() + kAofChecksumLine + at;
+    bad[offset] ^= 0x20;
+    const AofReadResult r = read(bad);
+    EXPECT_EQ(r.status, AofReadStatus::corrupt) << at;
+    EXPECT_EQ(r.error_offset, a.size() + kAofChecksumLine) << r.message;  // Where b starts.
+    EXPECT_NE(r.message.find("checksum mismatch"), std::string::npos) << r.message;
+  }
+  // A changed digit of the line itself, and a line cut to a wrong length.
+  std::string bad_line = good;
+  bad_line[a.size() + 5] = bad_line[a.size() + 5] == '0' ? '1' : '0';
+  EXPECT_EQ(read(bad_line).status, AofReadStatus::corrupt);
+  std::string short_line = good;
+  short_line.erase(a.size() + 5, 1);
+  EXPECT_EQ(read(short_line).status, AofReadStatus::corrupt);
+  // A line cut off by the end of the file is a truncated tail, as any annotation.
+  const AofReadResult cut = read(a + checksum(a).substr(0, 10));
+  EXPECT_EQ(cut.status, AofReadStatus::truncated);
+  EXPECT_EQ(cut.valid_bytes, a.size());
 }
 
 TEST(AofReader, StartsAtTheGivenOffsetAndReportsOffsetsInTheBuffer) {

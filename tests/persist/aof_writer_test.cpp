@@ -21,8 +21,13 @@
 #include <utility>
 #include <vector>
 
+#include "log_text.hpp"
+#include "persist/crc64.hpp"
+
 namespace kv::persist {
 namespace {
+
+using test::log_records;
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
@@ -44,10 +49,12 @@ struct FakeDisk {
   int truncates = 0;            // truncate() calls.
   std::size_t synced_size = 0;  // Bytes covered by the last successful sync.
   bool closed = false;
+  std::size_t kept = 0;  // Bytes at the start that are not the writer's (see log_records).
 
+  // The records written, without the checksum lines (each checked).
   std::string contents() {
     std::lock_guard lock(mu);
-    return data;
+    return log_records(data, kept);
   }
   template <typename F>
   void set(F f) {
@@ -68,7 +75,11 @@ class FakeFile final : public LogFile {
   FakeFile(const FakeFile&) = delete;
   FakeFile& operator=(const FakeFile&) = delete;
 
-  std::int64_t write(const char* data, std::size_t n, int& err) override {
+  std::int64_t write(std::span<const std::string_view> parts, int& err) override {
+    std::string joined;
+    for (const std::string_view part : parts) joined += part;
+    const char* data = joined.data();
+    const std::size_t n = joined.size();
     std::lock_guard lock(disk_->mu);
     if (disk_->write_error != 0) {
       err = disk_->write_error;
@@ -211,7 +222,7 @@ TEST(AofWriter, WritesAppendsInOrderWithSelectOnlyWhenTheDbChanges) {
   EXPECT_EQ(select(12), "*2\r\n$6\r\nSELECT\r\n$2\r\n12\r\n");
   EXPECT_TRUE(w.try_write(expected.size()));
   EXPECT_EQ(disk->contents(), expected);
-  EXPECT_EQ(w.stats().file_size, expected.size());
+  EXPECT_EQ(w.stats().file_size, disk->data.size());
   EXPECT_EQ(w.stats().buffer_length, 0u);
   EXPECT_TRUE(w.close());
   EXPECT_FALSE(w.is_open());
@@ -219,7 +230,7 @@ TEST(AofWriter, WritesAppendsInOrderWithSelectOnlyWhenTheDbChanges) {
   EXPECT_EQ(disk->contents(), expected);
   std::lock_guard lock(disk->mu);
   EXPECT_GE(disk->syncs, 1);
-  EXPECT_EQ(disk->synced_size, expected.size());
+  EXPECT_EQ(disk->synced_size, disk->data.size());
   EXPECT_TRUE(disk->closed);
 }
 
@@ -227,6 +238,7 @@ TEST(AofWriter, ReopenedFileGetsASelectAgainAndKeepsItsSize) {
   auto first = std::make_shared<FakeDisk>();
   auto second = std::make_shared<FakeDisk>();
   second->data = "old bytes";
+  second->kept = second->data.size();
   AofWriter w(FsyncPolicy::no, kNoTicks);
   w.open(fake(first), 0);
   w.append(5, set_cmd("a", "1"));
@@ -237,7 +249,7 @@ TEST(AofWriter, ReopenedFileGetsASelectAgainAndKeepsItsSize) {
   EXPECT_TRUE(w.try_write(lsn));
   EXPECT_EQ(first->contents(), select(5) + set_cmd("a", "1"));
   EXPECT_EQ(second->contents(), "old bytes" + select(5) + set_cmd("b", "2"));
-  EXPECT_EQ(w.stats().file_size, second->contents().size());
+  EXPECT_EQ(w.stats().file_size, second->data.size());
 }
 
 TEST(AofWriter, ThreadLsnIsPerThread) {
@@ -312,7 +324,7 @@ TEST(AofWriter, AlwaysLeavesWritingAndSyncingToTheWriterThread) {
   EXPECT_TRUE(first_done.set.load());
   EXPECT_TRUE(w.durable(second));
   std::lock_guard lock(disk->mu);
-  EXPECT_EQ(disk->data, set_cmd("a", "1") + set_cmd("b", "2"));
+  EXPECT_EQ(log_records(disk->data), set_cmd("a", "1") + set_cmd("b", "2"));
   EXPECT_EQ(disk->synced_size, disk->data.size());
 }
 
@@ -461,6 +473,28 @@ TEST(AofWriter, PartialBytesThatCannotBeCutAreNotWrittenTwice) {
   w.when_durable(lsn, flag.setter());
   ASSERT_TRUE(eventually([&] { return flag.set.load(); }));
   EXPECT_EQ(disk->contents(), cmd);
+}
+
+// The same with the disk full in the middle of the checksum line that ends the write: the next
+// write finishes that line before its own records, and every line still matches its bytes.
+TEST(AofWriter, AChecksumLineCutShortIsFinishedByTheNextWrite) {
+  auto disk = std::make_shared<FakeDisk>();
+  const std::string cmd = set_cmd("key", "value");
+  disk->space = cmd.size() + 5;  // "#C:" and two digits.
+  disk->truncate_fails = true;
+  AofWriter w(FsyncPolicy::everysec, kFast);
+  w.open(fake(disk), 0);
+  // The records are written whole (so the write counts as done), their line is not.
+  EXPECT_TRUE(w.try_write(w.append(-1, cmd)));
+  EXPECT_EQ(disk->data, cmd + "#C:" + disk->data.substr(cmd.size() + 3, 2));
+  EXPECT_EQ(w.stats().buffer_length, 0u);
+  disk->set([](FakeDisk& d) { d.space = std::numeric_limits<std::size_t>::max(); });
+  const std::string next = set_cmd("next", "1");
+  Flag flag;
+  w.when_durable(w.append(-1, next), flag.setter());  // Written by the writer thread's retry.
+  ASSERT_TRUE(eventually([&] { return flag.set.load(); }));
+  EXPECT_EQ(disk->contents(), cmd + next);
+  EXPECT_EQ(disk->data.size(), cmd.size() + next.size() + 2 * kAofChecksumLine);
 }
 
 TEST(AofWriter, AFailedFsyncIsClearedOnlyByCoveringItsFile) {
@@ -613,7 +647,7 @@ TEST(AofWriter, RotateSplitsExactlyAtTheCall) {
   EXPECT_EQ(old_disk->contents(), select(0) + set_cmd("a", "1") + select(1) + set_cmd("b", "2"));
   EXPECT_EQ(new_disk->contents(),
             select(1) + set_cmd("c", "3") + "*1\r\n$8\r\nFLUSHALL\r\n" + set_cmd("d", "4"));
-  EXPECT_EQ(w.stats().file_size, new_disk->contents().size());
+  EXPECT_EQ(w.stats().file_size, new_disk->data.size());
   // The writer thread fsyncs and closes the old file.
   EXPECT_TRUE(eventually([&] {
     std::lock_guard lock(old_disk->mu);
@@ -662,8 +696,8 @@ TEST(AofWriter, CloseAndFlushWriteAndSyncEverything) {
   ASSERT_TRUE(w.flush_and_sync());
   {
     std::lock_guard lock(disk->mu);
-    EXPECT_EQ(disk->data, expected);
-    EXPECT_EQ(disk->synced_size, expected.size());
+    EXPECT_EQ(log_records(disk->data), expected);
+    EXPECT_EQ(disk->synced_size, disk->data.size());
     EXPECT_FALSE(disk->closed);
   }
   const std::uint64_t lsn = w.append(2, set_cmd("last", "x"));
@@ -673,8 +707,8 @@ TEST(AofWriter, CloseAndFlushWriteAndSyncEverything) {
   EXPECT_TRUE(w.try_write(lsn));
   EXPECT_TRUE(w.flush_and_sync());
   std::lock_guard lock(disk->mu);
-  EXPECT_EQ(disk->data, expected);
-  EXPECT_EQ(disk->synced_size, expected.size());
+  EXPECT_EQ(log_records(disk->data), expected);
+  EXPECT_EQ(disk->synced_size, disk->data.size());
   EXPECT_TRUE(disk->closed);
 }
 
@@ -730,7 +764,7 @@ TEST(AofWriter, FailedCloseKeepsTheBytesAndFinishesLater) {
   }));
   EXPECT_TRUE(w.durable(lsn));
   std::lock_guard lock(disk->mu);
-  EXPECT_EQ(disk->data, set_cmd("k", "v"));
+  EXPECT_EQ(log_records(disk->data), set_cmd("k", "v"));
   EXPECT_EQ(disk->synced_size, disk->data.size());
 }
 
@@ -742,7 +776,7 @@ TEST(AofWriter, DestructorClosesTheFile) {
     w.append(4, set_cmd("k", "v"));
   }
   std::lock_guard lock(disk->mu);
-  EXPECT_EQ(disk->data, select(4) + set_cmd("k", "v"));
+  EXPECT_EQ(log_records(disk->data), select(4) + set_cmd("k", "v"));
   EXPECT_EQ(disk->synced_size, disk->data.size());
   EXPECT_TRUE(disk->closed);
 }
@@ -775,11 +809,12 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-// A log file's bytes without the zero-filled space kept past its end while it is open.
-std::string live_log(const fs::path& p) {
+// A log file's records (log_records), without the zero-filled space kept past its end while it
+// is open; the first `kept` bytes are not the writer's.
+std::string live_log(const fs::path& p, std::size_t kept = 0) {
   std::string bytes = read_file(p);
   bytes.erase(bytes.find_last_not_of('\0') + 1);
-  return bytes;
+  return log_records(bytes, kept);
 }
 
 TEST(AofWriter, OpenLogFileReportsErrors) {
@@ -798,14 +833,15 @@ TEST(AofWriter, RealFileAppendsAfterExistingContent) {
   auto file = open_log_file(path.string(), err);
   ASSERT_NE(file, nullptr) << err;
   AofWriter w(FsyncPolicy::always);
-  w.open(std::move(file), existing.size());
+  // The existing bytes have no checksum line: the writer's first one covers them too.
+  w.open(std::move(file), existing.size(), crc64(0, existing));
   w.append(0, set_cmd("a", "1"));
   w.append(1, set_cmd("b", "2"));
   ASSERT_TRUE(w.flush_and_sync());
   const std::string expected =
       existing + select(0) + set_cmd("a", "1") + select(1) + set_cmd("b", "2");
   EXPECT_EQ(live_log(path), expected);
-  EXPECT_EQ(w.stats().file_size, expected.size());
+  EXPECT_EQ(w.stats().file_size, expected.size() + kAofChecksumLine);  // One write.
   // Rotation to a second real file.
   const fs::path next = dir.path() / "appendonly.aof.2.incr.aof";
   auto next_file = open_log_file(next.string(), err);
@@ -814,8 +850,10 @@ TEST(AofWriter, RealFileAppendsAfterExistingContent) {
   w.append(1, set_cmd("c", "3"));
   ASSERT_TRUE(w.close());
   // Closed files end with their last record: the zero-filled space is cut off.
-  EXPECT_EQ(read_file(path), expected);
-  EXPECT_EQ(read_file(next), select(1) + set_cmd("c", "3"));
+  const std::string closed = read_file(path);
+  EXPECT_EQ(closed.size(), expected.size() + kAofChecksumLine);
+  EXPECT_EQ(log_records(closed), expected);
+  EXPECT_EQ(log_records(read_file(next)), select(1) + set_cmd("c", "3"));
 }
 
 // The real file keeps zero-filled space ahead of its writes, filled by a thread of its own while
@@ -908,7 +946,7 @@ TEST(AofWriter, RealFileKeepsEveryThreadsWritesInOrder) {
   }
   for (auto& t : threads) t.join();
   ASSERT_TRUE(w.close());
-  const std::string contents = read_file(path);
+  const std::string contents = log_records(read_file(path));
   // Every record is a SET of key <thread> to value <i>; each thread's values appear in order.
   std::vector<int> next(kThreads, 0);
   std::size_t pos = 0;
