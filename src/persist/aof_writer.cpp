@@ -403,6 +403,12 @@ bool AofWriter::write_pending() {
 bool AofWriter::write_locked() {
   absorb_locked();
   for (;;) {
+    // A checksum line a failed write cut short is finished before the file is left, even if no
+    // write follows it.
+    if (!line_left_.empty() && (out_pos_ == out_.size() || next_at_written_locked()) &&
+        !finish_line_locked()) {
+      return false;
+    }
     switch_files_locked();
     const std::uint64_t pending = out_.size() - out_pos_;
     if (pending == 0) break;
@@ -462,6 +468,26 @@ void AofWriter::switch_files_locked() {
     line_left_.clear();
     next_.pop_front();
   }
+}
+
+bool AofWriter::next_at_written_locked() const {
+  return !next_.empty() && next_.front().lsn <= written_lsn_.load(std::memory_order_relaxed);
+}
+
+// Writes the rest of a checksum line that a failed write cut short (line_left_).
+bool AofWriter::finish_line_locked() {
+  int err = 0;
+  const std::int64_t r = file_->write(line_left_.data(), line_left_.size(), err);
+  if (r > 0) {  // The bytes written stay: a line is never cut back.
+    file_size_ += static_cast<std::uint64_t>(r);
+    file_size_stat_.store(file_size_, std::memory_order_relaxed);
+    line_left_.erase(0, static_cast<std::size_t>(r));
+  }
+  if (line_left_.empty()) return true;
+  if (err == 0) err = ENOSPC;
+  write_retry_at_ns_.store(now_ns() + to_ns(timing_.period), std::memory_order_relaxed);
+  set_status(write_failed_, true, err);
+  return false;
 }
 
 // Writes n bytes of out_ and, in the same system call, the checksum line that covers them and

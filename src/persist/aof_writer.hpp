@@ -192,6 +192,8 @@ class AofWriter {
   void absorb_locked();
   void switch_files_locked();
   bool write_to_file_locked(std::uint64_t n);
+  bool finish_line_locked();
+  bool next_at_written_locked() const;
   void advance_locked(std::uint64_t n);
   bool sync_files(bool include_current);
   void complete_waiters();
