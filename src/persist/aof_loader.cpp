@@ -105,10 +105,9 @@ class Loader {
   const AofLoadCallbacks& callbacks_;
   AofLoadResult result_;
   std::filesystem::path folder_;
-  std::uint64_t total_ = 0;           // Bytes of all files to load, as found before loading.
-  std::uint64_t done_ = 0;            // Bytes of the files already loaded.
-  std::uint64_t next_report_ = 0;     // Progress is reported once loaded bytes reach this.
-  std::uint64_t unchecked_from_ = 0;  // Of the file being loaded: after its last checksum line.
+  std::uint64_t total_ = 0;        // Bytes of all files to load, as found before loading.
+  std::uint64_t done_ = 0;         // Bytes of the files already loaded.
+  std::uint64_t next_report_ = 0;  // Progress is reported once loaded bytes reach this.
 };
 
 AofLoadResult Loader::run(const std::string& dir, const std::string& dirname,
@@ -172,13 +171,8 @@ bool Loader::load_file(const AofFileInfo& file, bool last_incr, std::uint64_t& s
   std::uint64_t aof_start = 0;
   if (data.starts_with("REDIS") && !load_rdb(file.name, data, aof_start)) return false;
   size = data.size();
-  unchecked_from_ = std::min<std::uint64_t>(aof_start, data.size());
   if (aof_start < data.size() && !load_commands(file, data, aof_start, last_incr, size)) {
     return false;
-  }
-  if (last_incr) {
-    result_.tail_crc =
-        crc64(0, std::string_view(data).substr(unchecked_from_, size - unchecked_from_));
   }
   if (zeros > 0 && size == data.size()) {  // A cut tail has been cut with its zeros.
     if (const int err = cut_file(path_of(file.name), size); err != 0) {
@@ -210,8 +204,7 @@ bool Loader::load_rdb(const std::string& name, std::string_view data, std::uint6
   const RdbStatus st = reader.read(data, [&](const RdbEntry& e) {
     ++result_.keys_loaded;
     if (callbacks_.on_key) callbacks_.on_key(e);
-    const std::uint64_t at = end_offset_in(data, e.value);
-    progress(at != 0 ? at : end_offset_in(data, e.key));
+    progress(e.end);
   });
   if (st.ok()) {
     aof_start = data.size();
@@ -240,7 +233,10 @@ bool Loader::load_commands(const AofFileInfo& file, std::string_view data, std::
       },
       read_options);
   result_.commands += r.commands;
-  unchecked_from_ = r.unchecked_from;
+  if (last_incr) {  // Of the bytes kept: all, or those before a cut tail.
+    const std::uint64_t kept = r.status == AofReadStatus::ok ? data.size() : r.valid_bytes;
+    result_.tail_crc = crc64(0, data.substr(r.unchecked_from, kept - r.unchecked_from));
+  }
   if (r.status == AofReadStatus::ok) return true;
   const std::string& message = r.message;
   if (r.status == AofReadStatus::corrupt) return fail(file.name + ": " + message);

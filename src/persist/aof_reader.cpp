@@ -156,9 +156,9 @@ Step Parser::annotation() {
       const std::uint64_t crc = crc64(0, data_.substr(chunk_start_, start - chunk_start_));
       format_aof_checksum(crc, want);
       if (line != std::string_view(want, kAofChecksumLine)) {
-        const std::uint64_t from = chunk_start_;
-        return bad(from, "checksum mismatch in the bytes up to the checksum line at offset " +
-                             std::to_string(start) + ", which start");
+        return bad(chunk_start_,
+                   "checksum mismatch in the bytes up to the checksum line at offset " +
+                       std::to_string(start) + ", which start");
       }
       chunk_start_ = start + nl + 1;
       result_.unchecked_from = chunk_start_;

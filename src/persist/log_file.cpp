@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cerrno>
 #include <system_error>
 #include <thread>
@@ -21,38 +22,13 @@ namespace {
 constexpr std::uint64_t kFillPiece = 256 * 1024;
 const char kZeros[kFillPiece] = {};
 
-// Writes all of [data, data + n) at `offset`; returns the count written, with `err` set if it is
-// short (0 for a write that made no progress: nothing more fits).
-std::uint64_t write_at(int fd, const char* data, std::uint64_t n, std::uint64_t offset, int& err) {
-  std::uint64_t done = 0;
-  while (done < n) {
-    // Linux writes at most about 2 GiB per call and a signal can cut a write short.
-    const ssize_t r = ::pwrite(fd, data + done, n - done, static_cast<off_t>(offset + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      err = r < 0 ? errno : ENOSPC;
-      break;
-    }
-    done += static_cast<std::uint64_t>(r);
-  }
-  return done;
-}
-
-// Writes every part, in order, at `offset`, with one pwritev when nothing is cut short; returns
-// the count written, with `err` set if it is short.
-std::uint64_t write_parts_at(int fd, std::span<const std::string_view> parts, std::uint64_t offset,
-                             int& err) {
-  constexpr std::size_t kMaxParts = 4;
-  if (parts.size() > kMaxParts) {  // Not what the log does: one write per part.
-    std::uint64_t done = 0;
-    for (const std::string_view part : parts) {
-      const std::uint64_t w = write_at(fd, part.data(), part.size(), offset + done, err);
-      done += w;
-      if (w < part.size()) break;
-    }
-    return done;
-  }
-  iovec iov[kMaxParts];
+// Writes every part (at most kMaxWriteParts), in order, at `offset`, with one pwritev when
+// nothing is cut short; returns the count written, with `err` set if it is short (ENOSPC for a
+// write that made no progress: nothing more fits).
+std::uint64_t write_at(int fd, std::span<const std::string_view> parts, std::uint64_t offset,
+                       int& err) {
+  assert(parts.size() <= kMaxWriteParts);
+  iovec iov[kMaxWriteParts];
   std::size_t count = 0;
   for (const std::string_view part : parts) {
     if (!part.empty()) iov[count++] = {const_cast<char*>(part.data()), part.size()};
@@ -130,7 +106,7 @@ class PosixLogFile final : public LogFile {
         filled_ < need + prealloc_ / 2) {
       start_fill(need);
     }
-    const std::uint64_t done = write_parts_at(fd_, parts, end_, err);
+    const std::uint64_t done = write_at(fd_, parts, end_, err);
     end_ += done;
     if (done < n) return done > 0 ? static_cast<std::int64_t>(done) : -1;
     return static_cast<std::int64_t>(done);
@@ -205,7 +181,8 @@ class PosixLogFile final : public LogFile {
     std::uint64_t at = from;
     for (; ok && at < to && !stop_.load(std::memory_order_relaxed); at += kFillPiece) {
       const std::uint64_t piece = std::min(kFillPiece, to - at);
-      ok = write_at(fill_fd_, kZeros, piece, at, err) == piece &&
+      const std::string_view zeros[] = {{kZeros, piece}};
+      ok = write_at(fill_fd_, zeros, at, err) == piece &&
            ::sync_file_range(fill_fd_, static_cast<off_t>(at), static_cast<off_t>(piece),
                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
                                  SYNC_FILE_RANGE_WAIT_AFTER) == 0;

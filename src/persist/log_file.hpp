@@ -11,6 +11,10 @@
 
 namespace kv::persist {
 
+/// The most parts one LogFile::write takes (the log writes three: the end of a checksum line a
+/// failed write cut short, the records, their checksum line).
+inline constexpr std::size_t kMaxWriteParts = 4;
+
 /// A file the log appends to. The real one wraps a POSIX fd (open_log_file); tests substitute
 /// one that fails on demand. Destroying it closes it.
 ///
@@ -20,9 +24,9 @@ namespace kv::persist {
 class LogFile {
  public:
   virtual ~LogFile() = default;
-  /// Writes the parts, in order, at the end with one system call where it can; returns the count
-  /// written, which is less than their total only when a write failed part-way (then `err` is
-  /// set), or -1 with `err` set (errno). Retries EINTR.
+  /// Writes the parts (at most kMaxWriteParts), in order, at the end with one system call where
+  /// it can; returns the count written, which is less than their total only when a write failed
+  /// part-way (then `err` is set), or -1 with `err` set (errno). Retries EINTR.
   virtual std::int64_t write(std::span<const std::string_view> parts, int& err) = 0;
   /// write() of one part.
   std::int64_t write(const char* data, std::size_t n, int& err) {
